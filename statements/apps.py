@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class StatementsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "statements"
+    verbose_name = "Diplomatic statements"

@@ -1,0 +1,172 @@
+from django.db import models
+from django.urls import reverse
+
+
+class Meeting(models.Model):
+    """One transcript: a press conference, briefing, interview or session."""
+
+    class Kind(models.TextChoices):
+        PRESS_CONFERENCE = "press_conference", "Press conference"
+        PRESS_AVAILABILITY = "press_availability", "Press availability"
+        BRIEFING = "briefing", "Briefing"
+        INTERVIEW = "interview", "Interview"
+        DIALOGUE_SESSION = "dialogue_session", "Dialogue session"
+        STATEMENT = "statement", "Statement"
+        OTHER = "other", "Other"
+
+    title = models.CharField(max_length=500)
+    slug = models.SlugField(max_length=120, unique=True)
+    date = models.DateField()
+    kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.OTHER)
+    location = models.CharField(max_length=200, blank=True)
+    venue = models.CharField(max_length=200, blank=True)
+    series = models.CharField(
+        max_length=200, blank=True, help_text="The dialogue or summit this meeting belongs to."
+    )
+    source_url = models.URLField(max_length=500, blank=True)
+    raw_text = models.TextField(help_text="The transcript as uploaded, never modified.")
+    content_hash = models.CharField(max_length=64, unique=True, editable=False)
+    header = models.TextField(blank=True, help_text="Text before the first turn.")
+    trailer = models.TextField(blank=True, help_text="Text after the last turn that is not speech.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "title"]
+        indexes = [models.Index(fields=["date"], name="meeting_date")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.date:%Y-%m-%d})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("statements:meeting", kwargs={"slug": self.slug})
+
+
+class Speaker(models.Model):
+    """A person who speaks in the archive, with the labels transcripts use for them."""
+
+    class Kind(models.TextChoices):
+        OFFICIAL = "official", "Official"
+        JOURNALIST = "journalist", "Journalist"
+        MODERATOR = "moderator", "Moderator"
+        INTERPRETER = "interpreter", "Interpreter"
+        STAFF = "staff", "Staff"
+        UNIDENTIFIED = "unidentified", "Unidentified"
+
+    name = models.CharField(max_length=200, help_text="Canonical name, e.g. Alicia Bárcena Ibarra.")
+    slug = models.SlugField(max_length=120, unique=True)
+    role = models.CharField(max_length=200, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OFFICIAL)
+    needs_review = models.BooleanField(
+        default=False, help_text="Created from a label that matched no known person."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["country"], name="speaker_country")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("statements:speaker", kwargs={"slug": self.slug})
+
+
+class SpeakerAlias(models.Model):
+    """A label that resolved to a speaker, e.g. FOREIGN SECRETARY BARCENA."""
+
+    speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="aliases")
+    label = models.CharField(max_length=200)
+    key = models.CharField(
+        max_length=200, unique=True, help_text="The label folded for case, accents and spacing."
+    )
+
+    class Meta:
+        ordering = ["label"]
+        verbose_name_plural = "speaker aliases"
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("statements:topic", kwargs={"slug": self.slug})
+
+
+class Utterance(models.Model):
+    """One speaker's turn in a meeting, kept as paragraphs."""
+
+    class Kind(models.TextChoices):
+        STATEMENT = "statement", "Statement"
+        QUESTION = "question", "Question"
+        ANSWER = "answer", "Answer"
+        MODERATION = "moderation", "Moderation"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="utterances")
+    sequence = models.PositiveIntegerField(help_text="Position in the meeting, from 1.")
+    speaker = models.ForeignKey(
+        Speaker,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="utterances",
+        help_text="Empty only where the label names no person (QUESTION, MODERATOR).",
+    )
+    speaker_label = models.CharField(max_length=200, help_text="The label as the source gave it.")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.STATEMENT)
+    text = models.TextField(help_text="The turn's paragraphs, separated by blank lines.")
+    via_interpreter = models.BooleanField(default=False)
+    word_count = models.PositiveIntegerField(default=0)
+    topics = models.ManyToManyField(Topic, through="Tagging", related_name="utterances", blank=True)
+
+    class Meta:
+        ordering = ["meeting", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "sequence"], name="utterance_unique_position"
+            )
+        ]
+        indexes = [models.Index(fields=["speaker", "meeting"], name="utterance_speaker_meeting")]
+
+    def __str__(self) -> str:
+        return f"{self.speaker_label} in {self.meeting.title[:60]} (#{self.sequence})"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "statements:utterance",
+            kwargs={"slug": self.meeting.slug, "sequence": self.sequence},
+        )
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return self.text.split("\n\n")
+
+
+class Tagging(models.Model):
+    """An utterance tagged with a topic."""
+
+    utterance = models.ForeignKey(Utterance, on_delete=models.CASCADE, related_name="taggings")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="taggings")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["utterance", "topic"], name="tagging_unique_pair")
+        ]
+        indexes = [models.Index(fields=["topic", "utterance"], name="tagging_topic_utterance")]
+
+    def __str__(self) -> str:
+        return f"{self.topic} on {self.utterance_id}"

@@ -1,0 +1,483 @@
+"""Turn a transcript's text into a header, speaker turns and a trailer.
+
+Pure: text in, dataclasses out, no Django. The rule it keeps is that nothing is lost: every word
+of the input ends up in a turn (its label or its paragraphs), in the header, or in the trailer.
+
+Transcripts come from the State Department, the White House, the EU and the UN, often through
+republishing sites. A turn starts with a speaker label at the start of a paragraph
+(``SECRETARY BLINKEN:``, ``MS. JEAN-PIERRE:``, ``Deputy Secretary Sherman:``,
+``Peter Stano, Moderator:``, the White House's ``Q`` with no colon) or with a speaker line of its
+own (``**Costa Rica | Representative**``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+# Python's str.isspace() knows the no-break space; the zero-width ones it does not.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+SPACE_RUN = re.compile(r"[\s" + ZERO_WIDTH + r"]+")
+MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~<])")
+WORD = re.compile(r"[^\W_]+")
+
+# A hard-wrapped paragraph has lines of at most ~80 columns; a longer line ends its paragraph.
+WRAP_MAX = 100
+LABEL_MAX_CHARS = 80
+LABEL_MAX_WORDS = 9
+
+UPPER = "A-ZÀ-ÖØ-Þ"
+# `SECRETARY BLINKEN:`, `MS. JEAN-PIERRE:`, `FOREIGN SECRETARY BÁRCENA:`, `PETER STANO, MODERATOR:`,
+# optionally followed by a parenthetical such as `(via interpreter)` before the colon.
+CAPS_LABEL = re.compile(
+    rf"^(?P<label>[{UPPER}][{UPPER}.'’\- ]*[{UPPER}.](?:, [{UPPER}][{UPPER}.'’\- ]*[{UPPER}.])?"
+    rf"(?: ?\([^()]{{1,40}}\))?)\s?:(?=\s|$)"
+)
+# `Deputy Secretary Sherman:`, `Question:`, `Peter Stano, Moderator:`, `Politico:`.
+TITLE_WORD = rf"(?:[{UPPER}][\w.'’\-]*|Mc\w+|d’\w+|d'\w+)"
+CONNECTOR = r"(?:of|the|for|and|de|del|la|las|los|van|von|der|da|do|dos|bin|al|el|y|e|du|le)"
+MIXED_LABEL = re.compile(
+    rf"^(?P<label>{TITLE_WORD}(?: (?:{TITLE_WORD}|{CONNECTOR}))*"
+    rf"(?:, {TITLE_WORD}(?: (?:{TITLE_WORD}|{CONNECTOR}))*)?"
+    rf"(?: ?\([^()]{{1,40}}\))?)\s?:(?=\s|$)"
+)
+# The White House reporter label: `Q` and the question, with no colon (a colon is allowed too).
+Q_LABEL = re.compile(r"^(?P<label>Q)(?::|\.)?(?=\s+\S)")
+# A speaker on a line of its own, in Markdown bold: `**Costa Rica | Representative**`.
+BOLD_LINE = re.compile(r"^\*\*(?P<label>[^*]{2,80}?):?\*\*:?$")
+# A bold inline label: `**SECRETARY BLINKEN:** Thank you.`
+BOLD_INLINE = re.compile(r"^\*\*(?P<label>[^*]{1,80}?)(?::\*\*|\*\*:)(?=\s|$)")
+
+# Capitalised words that end with a colon but name no speaker.
+NOT_SPEAKERS = {
+    "note",
+    "notes",
+    "editor's note",
+    "editor’s note",
+    "update",
+    "updated",
+    "source",
+    "sources",
+    "related",
+    "tags",
+    "tag",
+    "subject",
+    "date",
+    "time",
+    "location",
+    "place",
+    "venue",
+    "participants",
+    "attendees",
+    "present",
+    "transcript",
+    "embargoed",
+    "for immediate release",
+    "released",
+    "posted",
+    "category",
+    "categories",
+    "filed under",
+    "share",
+    "print",
+    "email",
+    "contact",
+    "media contact",
+    "read more",
+    "see also",
+    "summary",
+    "background",
+    "agenda",
+    "topics",
+    "keywords",
+    "photo",
+    "video",
+    "audio",
+    "watch",
+    "listen",
+    "end",
+    "as prepared",
+    "as prepared for delivery",
+    "as delivered",
+    "correction",
+    "clarification",
+    "warning",
+}
+
+INTERPRETER_MARK = re.compile(
+    r"\((?:via|through|by) (?:an? )?interpret(?:er|ers|ation)\.?\)|\(as interpreted\.?\)",
+    re.IGNORECASE,
+)
+STAGE_NOTE = re.compile(
+    r"\((?:laughter|applause|inaudible|cross-?talk|off[- ]mi(?:ke|c)|pause|audio (?:break|gap)"
+    r"|technical difficult(?:y|ies)|interruption|simultaneous interpretation|unintelligible"
+    r"|in [A-Z][a-z]+(?: and [A-Z][a-z]+)?|speaks? in [A-Z][a-z]+|video (?:plays|played)"
+    r"|music|phone rings|microphone [a-z ]+|no audio|laughs|chuckles|sic)\.?\)",
+    re.IGNORECASE,
+)
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+MONTH_NAME = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+DATE_MDY = re.compile(rf"\b(?P<month>{MONTH_NAME}) (?P<day>\d{{1,2}}),? (?P<year>(?:19|20)\d\d)\b")
+DATE_DMY = re.compile(rf"\b(?P<day>\d{{1,2}}) (?P<month>{MONTH_NAME}),? (?P<year>(?:19|20)\d\d)\b")
+DATE_ISO = re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)\b")
+TIME = re.compile(
+    r"\b\d{1,2}(?::\d\d)? ?[ap]\.? ?m\.?(?: [A-Z]{2,4}\b)?|\b\d{1,2}:\d\d(?: [A-Z]{2,4}\b)?",
+    re.IGNORECASE,
+)
+ROLE_WORDS = re.compile(
+    r"\b(?:Secretary|Minister|Ambassador|President|Spokesperson|Spokesman|Spokeswoman|Advis[eo]r|"
+    r"Attorney|Director|Representative|Chancellor|Commissioner|Governor|Senator|Envoy|"
+    r"Press Secretary|Administrator|Chair|Chief|Coordinator|Deputy|Under Secretary|Counselor|"
+    r"General|Prime|King|Queen|Premier|Mayor|Officer|Moderator)\b"
+)
+VENUE_WORDS = re.compile(
+    r"\b(?:Hotel|Room|Palace|Hall|House|Building|Cent(?:er|re)|Ministry|Embassy|Office|"
+    r"Auditorium|Library|Museum|Residence|Headquarters|Chamber|Pavilion|Plaza|Garden|Club|"
+    r"Airport|Base|Forum|Campus|University|Institute|Theater|Theatre|Salon|Sal[oó]n)\b"
+)
+LETTERHEAD = re.compile(
+    r"^(?:the white house|office of the (?:press secretary|spokesperson)|u\.?s\.? department of "
+    r"state|department of state|for immediate release|remarks|transcript|press briefing|"
+    r"european commission|united nations|media note|interview|press release|"
+    r"[\w.\- ]+ press office)$",
+    re.IGNORECASE,
+)
+
+# Tail material that is never speech: once seen, everything after it is trailer too.
+TRAILER_START = re.compile(
+    r"^(?:\[\d+\]|\d+\.?\s.*↑\s*$|.*↑\s*$|\[back to (?:top|transcript)\]|"
+    r"END\b(?: \d|\s*$)|\*\s*\*\s*\*\s*$|"
+    r"\((?:the )?(?:[\w\-]+ ){0,3}(?:briefing|press conference|conference|meeting|call|"
+    r"interview|session|event|availability|remarks|hearing)\b[^()]*\b(?:concluded|ended|"
+    r"adjourned|closed)\b[^()]*\)$|"
+    r"related (?:articles|posts|stories|news|content)|leave a (?:reply|comment)|"
+    r"your email address will not be published|back to top|official news published at|"
+    r".*\boriginally published at\b|share this(?: article| story| post|:|\s*$)|tags:|"
+    r"filed under|previous (?:article|post)|"
+    r"next (?:article|post)|you (?:may|might) also like|recent posts|post navigation|"
+    r"more (?:from|stories|news)\b|subscribe to|follow us|print this|posted in|"
+    r"©|copyright ©?|all rights reserved|comments?\s*$|\d+ comments?)",
+    re.IGNORECASE,
+)
+SENTENCE_END = re.compile(r"[.?!…:;)\]\"”’'—–\-]\s*$")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One speaker's turn: the label as written and its paragraphs."""
+
+    label: str
+    paragraphs: tuple[str, ...]
+    line: int
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+    @property
+    def via_interpreter(self) -> bool:
+        return any(INTERPRETER_MARK.search(paragraph) for paragraph in self.paragraphs)
+
+    @property
+    def word_count(self) -> int:
+        return count_words(self.text)
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    """A paragraph that opens like a speaker label but was read as speech."""
+
+    line: int
+    text: str
+
+
+@dataclass
+class Transcript:
+    """What the parser found: the header, the turns, the trailer, and header metadata."""
+
+    turns: list[Turn]
+    header: str = ""
+    trailer: str = ""
+    title: str = ""
+    date: dt.date | None = None
+    time: str = ""
+    location: str = ""
+    venue: str = ""
+    people: list[str] = field(default_factory=list)
+    near_misses: list[NearMiss] = field(default_factory=list)
+
+
+@dataclass
+class _Paragraph:
+    start: int  # first line, 0-based
+    end: int  # last line, inclusive
+    text: str
+    label: str | None = None
+
+
+def parse(text: str) -> Transcript:
+    """Split a transcript into header, turns and trailer."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n")
+    paragraphs, near_misses = _paragraphs(lines)
+
+    first = next((i for i, p in enumerate(paragraphs) if p.label is not None), None)
+    if first is None:
+        return Transcript(turns=[], header=_verbatim(lines, 0, len(lines)), near_misses=near_misses)
+
+    body = paragraphs[first:]
+    trailer_at = _trailer_start(body)
+    spoken, tail = body[:trailer_at], body[trailer_at:]
+
+    turns: list[Turn] = []
+    label, line, texts = None, 0, []
+    for paragraph in spoken:
+        if paragraph.label is not None:
+            if label is not None:
+                turns.append(Turn(label=label, paragraphs=tuple(texts), line=line + 1))
+            label, line, texts = paragraph.label, paragraph.start, []
+        if paragraph.text:
+            texts.append(paragraph.text)
+    turns.append(Turn(label=label, paragraphs=tuple(texts), line=line + 1))
+
+    header = _verbatim(lines, 0, paragraphs[first].start)
+    trailer = _verbatim(lines, tail[0].start, len(lines)) if tail else ""
+    transcript = Transcript(turns=turns, header=header, trailer=trailer, near_misses=near_misses)
+    _read_header(header, transcript)
+    return transcript
+
+
+def count_words(text: str) -> int:
+    return len(WORD.findall(text))
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, as the nothing-lost rule compares them."""
+    return WORD.findall(unicodedata.normalize("NFC", text))
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and collapse spaces: Bárcena and BARCENA fold alike."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return SPACE_RUN.sub(" ", stripped).strip().casefold()
+
+
+def clean_label(label: str) -> str:
+    """A label with its spacing normalised (no-break spaces and all)."""
+    return SPACE_RUN.sub(" ", label).strip()
+
+
+def _verbatim(lines: list[str], start: int, end: int) -> str:
+    return "\n".join(lines[start:end]).strip()
+
+
+def _clean(text: str) -> str:
+    return MARKDOWN_ESCAPE.sub(r"\1", SPACE_RUN.sub(" ", text)).strip()
+
+
+def _indent(line: str) -> int:
+    stripped = line.lstrip(" \t\u00a0" + ZERO_WIDTH)
+    prefix = line[: len(line) - len(stripped)]
+    return sum(4 if c == "\t" else 1 for c in prefix)
+
+
+def _is_blank(line: str) -> bool:
+    return not line.strip(" \t\u00a0\f\v" + ZERO_WIDTH)
+
+
+def _paragraphs(lines: list[str]) -> tuple[list[_Paragraph], list[NearMiss]]:
+    """Group lines into paragraphs, noting which open with a speaker label."""
+    paragraphs: list[_Paragraph] = []
+    near_misses: list[NearMiss] = []
+    block: list[int] = []
+    for number, line in enumerate([*lines, ""]):
+        if not _is_blank(line):
+            block.append(number)
+        elif block:
+            paragraphs.extend(_split_block(lines, block, near_misses))
+            block = []
+    return paragraphs, near_misses
+
+
+def _split_block(
+    lines: list[str], block: list[int], near_misses: list[NearMiss]
+) -> list[_Paragraph]:
+    """One run of non-blank lines: unwrap hard-wrapped lines, split where a new turn starts."""
+    base_indent = min(_indent(lines[n]) for n in block)
+    result: list[_Paragraph] = []
+    current: _Paragraph | None = None
+    for position, number in enumerate(block):
+        line = SPACE_RUN.sub(" ", lines[number]).strip()
+        label, rest = _label(line, at_block_start=position == 0)
+        previous = lines[block[position - 1]] if position else ""
+        starts_paragraph = (
+            current is None
+            or label is not None
+            or len(previous.strip()) > WRAP_MAX
+            or _indent(lines[number]) > base_indent
+        )
+        if label is None and position == 0:
+            _note_near_miss(line, number, near_misses)
+        if starts_paragraph:
+            current = _Paragraph(start=number, end=number, text=_clean(rest), label=label)
+            result.append(current)
+        else:
+            current.text = _clean(f"{current.text} {rest}")
+            current.end = number
+    return result
+
+
+def _label(line: str, at_block_start: bool) -> tuple[str | None, str]:
+    """The speaker label a line opens with, if any, and the rest of the line."""
+    match = BOLD_LINE.match(line)
+    if match and at_block_start and _is_speaker_line(match["label"]):
+        return clean_label(match["label"]), ""
+    match = BOLD_INLINE.match(line) or CAPS_LABEL.match(line) or Q_LABEL.match(line)
+    if match is None and at_block_start:
+        match = MIXED_LABEL.match(line)
+    if match is None or not _is_label(match["label"], line[match.end() :]):
+        return None, line
+    return clean_label(match["label"]), line[match.end() :]
+
+
+def _is_speaker_line(label: str) -> bool:
+    label = label.strip()
+    return "|" in label or bool(CAPS_LABEL.match(label + ":")) or label.endswith(":")
+
+
+def _is_label(label: str, rest: str) -> bool:
+    bare = re.sub(r"\s*\([^()]*\)$", "", label).strip(" :")
+    if fold(bare) in NOT_SPEAKERS or any(ch.isdigit() for ch in bare):
+        return False
+    if len(bare) > LABEL_MAX_CHARS or len(bare.split()) > LABEL_MAX_WORDS:
+        return False
+    if bare == "Q":
+        return True
+    if len(bare.replace(".", "")) < 2:
+        return False
+    if bare.isupper():
+        return True
+    # Mixed-case labels are easily confused with prose ("These include: ..."), so the speech
+    # after one must open like a sentence.
+    rest = rest.strip()
+    return (
+        not rest or bool(re.match(r"[\"“‘'(\[¿¡—–\-.…]|[^\W\d_]", rest)) and not rest[0].islower()
+    )
+
+
+def _note_near_miss(line: str, number: int, near_misses: list[NearMiss]) -> None:
+    head = line.split(":", 1)[0]
+    if ":" in line and 1 <= len(head.split()) <= 6 and head[:1].isupper():
+        near_misses.append(NearMiss(line=number + 1, text=line[:120]))
+
+
+def _trailer_start(body: list[_Paragraph]) -> int:
+    """Where the speech ends: the index of the first paragraph of the trailer.
+
+    The trailer opens at the first unmistakable non-speech paragraph (a footnote, END, a web
+    page's "Related Articles"), even if headlines after it look like speaker labels, or else at
+    a run of headline-like lines closing the file.
+    """
+    start = next(
+        (
+            i
+            for i, paragraph in enumerate(body)
+            if i > 0 and paragraph.label is None and TRAILER_START.match(paragraph.text)
+        ),
+        len(body),
+    )
+    while (
+        start - 1 > 0
+        and body[start - 1].label is None
+        and _looks_like_a_headline(body[start - 1].text)
+    ):
+        start -= 1
+    return start
+
+
+def _looks_like_a_headline(text: str) -> bool:
+    """Short title-cased text with no closing punctuation: a site's footer, not speech."""
+    tokens = text.split()
+    if not tokens or len(tokens) > 15 or SENTENCE_END.search(text) or INTERPRETER_MARK.search(text):
+        return False
+    significant = [t for t in tokens if len(t) > 3 or t[:1].isupper()]
+    capitalised = [t for t in significant if t[:1].isupper() or t[:1].isdigit()]
+    return bool(significant) and len(capitalised) / len(significant) >= 0.6
+
+
+def _read_header(header: str, transcript: Transcript) -> None:
+    """Pick the title, date, time, place, venue and people out of the header lines."""
+    seen: set[str] = set()
+    for raw in header.split("\n"):
+        line = _clean(raw).strip("*#_ ").strip()
+        if not line or fold(line) in seen:
+            continue
+        seen.add(fold(line))
+        date = parse_date(line)
+        if date and transcript.date is None:
+            transcript.date = date
+        time = TIME.search(line)
+        if time and not transcript.time and (date or len(line) < 30):
+            transcript.time = time.group(0)
+        if date or (time and len(line) < 30) or LETTERHEAD.match(line):
+            continue
+        if not transcript.title:
+            transcript.title = line
+        elif "," in line and ROLE_WORDS.search(line.split(",", 1)[1]):
+            transcript.people.append(line)
+        elif VENUE_WORDS.search(line) and not transcript.venue:
+            transcript.venue = line
+        elif _looks_like_a_place(line) and not transcript.location:
+            transcript.location = line
+
+
+def _looks_like_a_place(line: str) -> bool:
+    words_ = line.replace(",", " ").split()
+    return (
+        0 < len(words_) <= 6
+        and not SENTENCE_END.search(line.rstrip("."))
+        and all(w[:1].isupper() or w in {"of", "de", "la", "the", "D.C."} for w in words_)
+    )
+
+
+def parse_date(text: str) -> dt.date | None:
+    """The first calendar date written in a text, in any of the usual ways, if valid."""
+    for pattern in (DATE_MDY, DATE_DMY, DATE_ISO):
+        match = pattern.search(text)
+        if not match:
+            continue
+        month = match["month"].rstrip(".").lower()
+        month_number = int(month) if month.isdigit() else MONTHS.get(month, MONTHS.get(month[:3]))
+        try:
+            return dt.date(int(match["year"]), month_number, int(match["day"]))
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def stage_notes(text: str) -> list[str]:
+    """The stage notes a text holds, such as (Laughter.) or (In Arabic.)."""
+    return [match.group(0) for match in STAGE_NOTE.finditer(text)]
