@@ -462,9 +462,10 @@ def turn_kinds(resolutions: list[Resolution], speakers: dict[int, KnownSpeaker])
             kind = resolution.generic_kind
         elif speaker and speaker.kind == "journalist":
             kind = QUESTION
-        elif speaker and speaker.kind in {"moderator", "staff"}:
-            kind = MODERATION
-        elif speaker and SPOKESPERSON_ROLE.search(speaker.role) and len(officials) >= 3:
+        elif speaker and (
+            speaker.kind in {"moderator", "staff"}
+            or (SPOKESPERSON_ROLE.search(speaker.role) and len(officials) >= 3)
+        ):
             kind = MODERATION
         else:
             kind = ANSWER if asked else STATEMENT

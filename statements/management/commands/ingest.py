@@ -80,7 +80,9 @@ class Command(BaseCommand):
             try:
                 date = dt.date.fromisoformat(date)
             except ValueError:
-                raise IngestError(f"the date {date!r} is not a date in the form YYYY-MM-DD.")
+                raise IngestError(
+                    f"the date {date!r} is not a date in the form YYYY-MM-DD."
+                ) from None
         return MeetingInfo(
             **{name: fields.get(name) or "" for name in FIELDS if name != "date"},
             date=date or None,
@@ -92,7 +94,9 @@ class Command(BaseCommand):
                 try:
                     data = json.loads(candidate.read_text(encoding="utf-8"))
                 except (ValueError, UnicodeDecodeError) as error:
-                    raise IngestError(f"its sidecar {candidate.name} is not valid JSON ({error}).")
+                    raise IngestError(
+                        f"its sidecar {candidate.name} is not valid JSON ({error})."
+                    ) from None
                 if not isinstance(data, dict):
                     raise IngestError(f"its sidecar {candidate.name} must hold a JSON object.")
                 return {k: v for k, v in data.items() if k in FIELDS}
