@@ -1,0 +1,228 @@
+import datetime as dt
+import io
+from collections import Counter
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from statements.ingest import IngestError, MeetingInfo, content_hash, decode, ingest
+from statements.models import Meeting, Speaker, SpeakerAlias, Utterance
+from tests.conftest import SAMPLES
+
+pytestmark = pytest.mark.django_db
+
+INTERVIEW = "2021-10-08-secretary-antony-j-blinken-with-alejandro-dominguez-of-milenio-tv"
+SMALL = "FOREIGN SECRETARY BÁRCENA:  Good morning.\n\nQUESTION:  And fentanyl?\n"
+
+
+def test_the_samples_give_exactly_the_turns_the_files_contain(archive):
+    per_meeting = Counter(Utterance.objects.values_list("meeting__date", "meeting__kind"))
+    assert Meeting.objects.count() == 5
+    assert per_meeting == {
+        (dt.date(2021, 10, 8), "interview"): 30,
+        (dt.date(2022, 10, 13), "press_conference"): 36,
+        (dt.date(2023, 9, 29), "press_availability"): 28,
+        (dt.date(2023, 10, 5), "dialogue_session"): 10,
+        (dt.date(2023, 10, 5), "press_conference"): 40,
+    }
+
+
+def test_the_samples_name_fourteen_officials_and_the_interviewer(archive):
+    speaking = Speaker.objects.filter(utterances__isnull=False).distinct()
+    assert speaking.filter(kind="official").count() == 14
+    assert list(speaking.filter(kind="journalist").values_list("name", flat=True)) == [
+        "Alejandro Domínguez"
+    ]
+    assert Speaker.objects.count() == 15
+    assert not Speaker.objects.filter(needs_review=True).exists()
+
+
+def test_accented_and_plain_spellings_are_one_speaker(archive):
+    assert Speaker.objects.filter(name__contains="Bárcena").count() == 1
+    barcena = Speaker.objects.get(slug="alicia-barcena-ibarra")
+    labels = set(barcena.utterances.values_list("speaker_label", flat=True))
+    assert labels == {"FOREIGN SECRETARY BÁRCENA", "FOREIGN SECRETARY BARCENA"}
+    assert barcena.utterances.count() == 12
+
+
+def test_short_and_long_titles_are_one_speaker(archive):
+    mayorkas = Speaker.objects.get(name__contains="Mayorkas")
+    labels = set(mayorkas.utterances.values_list("speaker_label", flat=True))
+    assert labels == {"SECRETARY MAYORKAS", "HOMELAND SECURITY SECRETARY MAYORKAS"}
+    assert set(mayorkas.aliases.values_list("label", flat=True)) == labels
+
+
+def test_interview_questions_are_the_interviewer_s(archive):
+    questions = Utterance.objects.filter(meeting__slug=INTERVIEW, kind="question")
+    assert questions.count() == 14
+    assert set(questions.values_list("speaker__name", flat=True)) == {"Alejandro Domínguez"}
+    assert not Utterance.objects.filter(meeting__slug=INTERVIEW, speaker__isnull=True).exists()
+
+
+def test_each_turn_has_the_right_kind_and_interpreter_flag(archive):
+    mexico = Utterance.objects.filter(meeting__date="2023-10-05", meeting__kind="press_conference")
+    first = mexico.get(sequence=1)
+    assert (first.speaker_label, first.speaker, first.kind) == ("MODERATOR", None, "moderation")
+    assert first.via_interpreter
+    assert mexico.get(sequence=3).kind == "statement"  # Blinken's opening remarks
+    questions = mexico.filter(kind="question")
+    assert questions.count() == 6 and not questions.filter(speaker__isnull=False).exists()
+    first_question = questions.order_by("sequence").first().sequence
+    assert not mexico.filter(sequence__gt=first_question, kind="statement").exists()
+    assert mexico.filter(via_interpreter=True).count() == 21
+    price = Utterance.objects.filter(speaker__name="Ned Price")
+    assert set(price.values_list("kind", flat=True)) == {"moderation"}
+
+
+def test_a_turn_keeps_its_paragraphs_and_counts_its_words(archive):
+    opening = Utterance.objects.get(meeting__date="2022-10-13", sequence=1)
+    assert opening.text.startswith("Well, good afternoon, everyone.\n\nLet me start by saying")
+    assert len(opening.paragraphs) == 15
+    words = [token for token in opening.text.split() if any(c.isalnum() for c in token)]
+    assert opening.word_count == len(words) == 716
+
+
+def test_the_raw_text_is_stored_byte_for_byte_and_the_junk_is_set_aside(archive):
+    path = SAMPLES / "2023-10-05-hlsd-opening-session-mexico-city.txt"
+    meeting = Meeting.objects.get(kind="dialogue_session")
+    assert meeting.raw_text == path.read_text(encoding="utf-8")
+    assert meeting.trailer.startswith("Related Articles")
+    assert "gates of olympus" not in Utterance.objects.filter(meeting=meeting).last().text
+    assert meeting.header.startswith("Secretary Antony J. Blinken At the U.S.-Mexico")
+
+
+def test_ingesting_the_same_transcript_again_changes_nothing(archive):
+    before = (Meeting.objects.count(), Utterance.objects.count(), SpeakerAlias.objects.count())
+    path = SAMPLES / "2021-10-08-blinken-interview-milenio-tv.txt"
+    again = ingest(path.read_text(encoding="utf-8").replace("\n", "\r\n"))
+    assert not again.created and again.meeting.slug == INTERVIEW
+    after = (Meeting.objects.count(), Utterance.objects.count(), SpeakerAlias.objects.count())
+    assert after == before
+
+
+def test_an_unknown_label_creates_a_speaker_marked_for_review(db):
+    text = "PRIME MINISTER DUPONT:  Bonjour.\n\nSECRETARY BLINKEN:  Thank you.\n"
+    result = ingest(text, MeetingInfo(date=dt.date(2024, 1, 2)))
+    assert [(s.name, s.role, s.needs_review) for s in result.new_speakers] == [
+        ("Prime Minister Dupont", "Prime Minister", True)
+    ]
+    assert SpeakerAlias.objects.get(key="prime minister dupont").speaker.name == (
+        "Prime Minister Dupont"
+    )
+
+
+def test_a_typo_in_a_title_still_finds_the_person(db):
+    first = "PRIME MINISTER NETANYAHU:  Shalom.\n"
+    second = "PRIME MININSTER NETANYAHU:  Thank you.\n\nQ  A question?\n"
+    ingest(first, MeetingInfo(date=dt.date(2024, 1, 2)))
+    result = ingest(second, MeetingInfo(date=dt.date(2024, 1, 3)))
+    assert result.new_speakers == []
+    assert Speaker.objects.filter(name__icontains="Netanyahu").count() == 1
+    turns = result.meeting.utterances.order_by("sequence")
+    assert [(u.speaker_label, u.kind) for u in turns] == [
+        ("PRIME MININSTER NETANYAHU", "statement"),
+        ("Q", "question"),
+    ]
+
+
+def test_the_header_supplies_what_the_uploader_left_out(db):
+    text = (
+        "Remarks at the Summit\n\n(May 21, 2022)\n\nLima, Peru\n\n"
+        "SECRETARY BLINKEN:  Good morning.\n"
+    )
+    meeting = ingest(text).meeting
+    assert (meeting.title, meeting.date, meeting.location) == (
+        "Remarks at the Summit",
+        dt.date(2022, 5, 21),
+        "Lima, Peru",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "info", "message"),
+    [
+        ("", MeetingInfo(date=dt.date(2024, 1, 1)), "empty"),
+        ("   \n\n", MeetingInfo(date=dt.date(2024, 1, 1)), "empty"),
+        ("Just some prose.\n\nNo speakers here.", MeetingInfo(date=dt.date(2024, 1, 1)), "turns"),
+        (SMALL, MeetingInfo(), "no date"),
+        (SMALL, MeetingInfo(date=dt.date(2024, 1, 1), kind="banquet"), "Unknown kind"),
+    ],
+)
+def test_bad_transcripts_are_refused_and_nothing_is_written(text, info, message):
+    before = (Meeting.objects.count(), Speaker.objects.count(), SpeakerAlias.objects.count())
+    with pytest.raises(IngestError, match=message):
+        ingest(text, info)
+    after = (Meeting.objects.count(), Speaker.objects.count(), SpeakerAlias.objects.count())
+    assert after == before
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        (bytes(range(1, 32)) * 40, "binary"),
+        (b"QUESTION: caf\x81\x8d\x8f\x90\x9d", "neither UTF-8 nor Windows-1252"),
+    ],
+)
+def test_unreadable_bytes_are_refused_with_a_clear_message(data, message):
+    with pytest.raises(IngestError, match=message):
+        decode(data, "upload.txt")
+
+
+def test_utf8_with_a_bom_and_windows_1252_just_work():
+    assert decode("\ufeffSECRETARY BÁRCENA: Hola".encode()) == "SECRETARY BÁRCENA: Hola"
+    assert decode("QUESTION: It’s – fine".encode("cp1252")) == "QUESTION: It’s – fine"
+
+
+def test_line_endings_and_trailing_spaces_do_not_change_the_identity():
+    assert content_hash("A: b\nC: d\n") == content_hash("A: b  \r\nC: d\r\n\r\n")
+    assert content_hash("A: b\n") != content_hash("A: c\n")
+
+
+def test_the_ingest_command_loads_a_directory_and_reports_a_summary(db):
+    out = io.StringIO()
+    call_command("ingest", str(SAMPLES), stdout=out, stderr=io.StringIO())
+    assert "5 meetings added (0 already in the archive), 144 utterances" in out.getvalue()
+    assert "0 speakers to review" in out.getvalue()
+    call_command("ingest", str(SAMPLES), stdout=out, stderr=io.StringIO())
+    assert "0 meetings added (5 already in the archive)" in out.getvalue()
+
+
+def test_the_ingest_command_takes_metadata_from_options(db, tmp_path):
+    path = tmp_path / "remarks.txt"
+    path.write_text(SMALL, encoding="utf-8")
+    call_command(
+        "ingest",
+        str(path),
+        "--title=Remarks in Lima",
+        "--date=2024-02-03",
+        "--kind=press availability",
+        "--location=Lima, Peru",
+        "--source-url=https://www.state.gov/remarks",
+        stdout=io.StringIO(),
+    )
+    meeting = Meeting.objects.get()
+    assert (meeting.title, meeting.date, meeting.kind, meeting.location, meeting.source_url) == (
+        "Remarks in Lima",
+        dt.date(2024, 2, 3),
+        "press_availability",
+        "Lima, Peru",
+        "https://www.state.gov/remarks",
+    )
+
+
+def test_the_ingest_command_refuses_bad_files_and_keeps_the_good_ones(db, tmp_path):
+    (tmp_path / "good.txt").write_text(SMALL, encoding="utf-8")
+    (tmp_path / "good.json").write_text('{"date": "2024-02-03"}', encoding="utf-8")
+    (tmp_path / "undated.txt").write_text(SMALL.replace("morning", "evening"), encoding="utf-8")
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (tmp_path / "baddate.txt").write_text(SMALL + "\nQ  More?\n", encoding="utf-8")
+    (tmp_path / "baddate.json").write_text('{"date": "next Tuesday"}', encoding="utf-8")
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="3 of 4 transcripts were refused"):
+        call_command("ingest", str(tmp_path), stdout=io.StringIO(), stderr=err)
+    assert "binary.txt is a binary file" in err.getvalue()
+    assert "undated.txt: The transcript has no date" in err.getvalue()
+    assert "'next Tuesday' is not a date" in err.getvalue()
+    assert Meeting.objects.count() == 1
