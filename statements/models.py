@@ -1,5 +1,10 @@
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.urls import reverse
+
+# Created in migration 0003: English stemming with accents folded, so Barcena finds Bárcena.
+SEARCH_CONFIG = "english_unaccent"
 
 
 class Meeting(models.Model):
@@ -40,6 +45,12 @@ class Meeting(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("statements:meeting", kwargs={"slug": self.slug})
+
+    @property
+    def short_label(self) -> str:
+        """Date, kind and city: enough to tell meetings apart in a list of facets."""
+        city = self.location.split(",")[0]
+        return " · ".join(filter(None, [f"{self.date:%b %-d, %Y}", self.get_kind_display(), city]))
 
 
 class Speaker(models.Model):
@@ -131,6 +142,11 @@ class Utterance(models.Model):
     text = models.TextField(help_text="The turn's paragraphs, separated by blank lines.")
     via_interpreter = models.BooleanField(default=False)
     word_count = models.PositiveIntegerField(default=0)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("text", config=SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
     topics = models.ManyToManyField(Topic, through="Tagging", related_name="utterances", blank=True)
 
     class Meta:
@@ -140,7 +156,10 @@ class Utterance(models.Model):
                 fields=["meeting", "sequence"], name="utterance_unique_position"
             )
         ]
-        indexes = [models.Index(fields=["speaker", "meeting"], name="utterance_speaker_meeting")]
+        indexes = [
+            models.Index(fields=["speaker", "meeting"], name="utterance_speaker_meeting"),
+            GinIndex(fields=["search_vector"], name="utterance_search"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.speaker_label} in {self.meeting.title[:60]} (#{self.sequence})"
