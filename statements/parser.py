@@ -118,6 +118,7 @@ STAGE_NOTE = re.compile(
     re.IGNORECASE,
 )
 
+WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 MONTHS = {
     name: number
     for number, names in enumerate(
@@ -442,16 +443,29 @@ def _read_header(header: str, transcript: Transcript) -> None:
         time = TIME.search(line)
         if time and not transcript.time and (date or len(line) < 30):
             transcript.time = time.group(0)
-        if date or (time and len(line) < 30) or LETTERHEAD.match(line):
+        if LETTERHEAD.match(line):
+            continue
+        # A date or time may share a line with a title or a place ("Brussels, 14 February 2024");
+        # a line that is nothing else ("Friday, (May 21, 2022)") names nothing more.
+        rest = _without_dates_and_times(line)
+        if not [word for word in words(rest) if word.casefold() not in WEEKDAYS]:
             continue
         if not transcript.title:
             transcript.title = line
-        elif "," in line and ROLE_WORDS.search(line.split(",", 1)[1]):
+            continue
+        line = rest
+        if "," in line and ROLE_WORDS.search(line.split(",", 1)[1]):
             transcript.people.append(line)
         elif VENUE_WORDS.search(line) and not transcript.venue:
             transcript.venue = line
         elif _looks_like_a_place(line) and not transcript.location:
             transcript.location = line
+
+
+def _without_dates_and_times(line: str) -> str:
+    for pattern in (DATE_MDY, DATE_DMY, DATE_ISO, TIME):
+        line = pattern.sub(" ", line)
+    return SPACE_RUN.sub(" ", line).strip(" ,;:|–—-")
 
 
 def _looks_like_a_place(line: str) -> bool:
