@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 # Python's str.isspace() knows the no-break space; the zero-width ones it does not.
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 SPACE_RUN = re.compile(r"[\s" + ZERO_WIDTH + r"]+")
-MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~<])")
+# CommonMark lets a backslash escape any ASCII punctuation: `\_`, `\$`, `\&`, `\"`.
+MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 WORD = re.compile(r"[^\W_]+")
 
 # A hard-wrapped paragraph has lines of at most ~80 columns; a longer line ends its paragraph.
