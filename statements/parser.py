@@ -184,6 +184,12 @@ TRAILER_START = re.compile(
     r"©|copyright ©?|all rights reserved|comments?\s*$|\d+ comments?)",
     re.IGNORECASE,
 )
+# A title or an initial ends no sentence, so a long line ending in one was broken mid-sentence
+# ("... wishing everyone a happy St." / "Patrick's Day: We'd like ...").
+ABBREVIATION_END = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Messrs|Dr|St|Mt|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Capt|Adm|Prof|Rev|Hon|Amb)"
+    r"|(?<![\w.])[A-Z])\.\s*$"
+)
 SENTENCE_END = re.compile(r"[.?!…:;)\]\"”’'—–\-]\s*$")
 
 
@@ -333,17 +339,17 @@ def _split_block(
     current: _Paragraph | None = None
     for position, number in enumerate(block):
         line = SPACE_RUN.sub(" ", lines[number]).strip()
-        label, rest = _label(line, at_block_start=position == 0)
-        previous = lines[block[position - 1]] if position else ""
-        starts_paragraph = (
+        # The layout says where a paragraph starts: at the block's first line, at an indented
+        # line, or after a line too long to have been wrapped.
+        at_paragraph_start = (
             current is None
-            or label is not None
-            or len(previous.strip()) > WRAP_MAX
             or _indent(lines[number]) > base_indent
+            or _ends_an_unwrapped_paragraph(lines[block[position - 1]])
         )
-        if label is None and position == 0:
+        label, rest = _label(line, at_paragraph_start)
+        if label is None and at_paragraph_start:
             _note_near_miss(line, number, near_misses)
-        if starts_paragraph:
+        if at_paragraph_start or label is not None:
             current = _Paragraph(start=number, end=number, text=_clean(rest), label=label)
             result.append(current)
         else:
@@ -352,13 +358,21 @@ def _split_block(
     return result
 
 
-def _label(line: str, at_block_start: bool) -> tuple[str | None, str]:
-    """The speaker label a line opens with, if any, and the rest of the line."""
+def _ends_an_unwrapped_paragraph(line: str) -> bool:
+    return len(line.strip()) > WRAP_MAX and not ABBREVIATION_END.search(line)
+
+
+def _label(line: str, at_paragraph_start: bool) -> tuple[str | None, str]:
+    """The speaker label a line opens with, if any, and the rest of the line.
+
+    Mixed-case labels and speaker lines are looked for only where the layout starts a paragraph:
+    inside a wrapped paragraph, "Patrick's Day: We'd like" is speech.
+    """
     match = BOLD_LINE.match(line)
-    if match and at_block_start and _is_speaker_line(match["label"]):
+    if match and at_paragraph_start and _is_speaker_line(match["label"]):
         return clean_label(match["label"]), ""
     match = BOLD_INLINE.match(line) or CAPS_LABEL.match(line) or Q_LABEL.match(line)
-    if match is None and at_block_start:
+    if match is None and at_paragraph_start:
         match = MIXED_LABEL.match(line)
     if match is None or not _is_label(match["label"], line[match.end() :]):
         return None, line
