@@ -473,7 +473,9 @@ def _read_header(header: str, transcript: Transcript) -> None:
             transcript.people.append(line)
         elif VENUE_WORDS.search(line) and not transcript.venue:
             transcript.venue = line
-        elif _looks_like_a_place(line) and not transcript.location:
+        elif ROLE_WORDS.match(line) and _is_a_short_proper_name(line):
+            transcript.people.append(line)  # "Secretary Colin L. Powell"
+        elif _is_a_short_proper_name(line) and not transcript.location:
             transcript.location = line
 
 
@@ -483,7 +485,8 @@ def _without_dates_and_times(line: str) -> str:
     return SPACE_RUN.sub(" ", line).strip(" ,;:|–—-")
 
 
-def _looks_like_a_place(line: str) -> bool:
+def _is_a_short_proper_name(line: str) -> bool:
+    """A person's or a place's name: a few capitalised words, not a sentence."""
     words_ = line.replace(",", " ").split()
     return (
         0 < len(words_) <= 6
