@@ -207,7 +207,8 @@ class Turn:
 
     @property
     def via_interpreter(self) -> bool:
-        return any(INTERPRETER_MARK.search(paragraph) for paragraph in self.paragraphs)
+        # The mark may sit in the label ("MINISTER KULEBA (via interpreter):") or in the speech.
+        return any(INTERPRETER_MARK.search(text) for text in (self.label, *self.paragraphs))
 
     @property
     def word_count(self) -> int:
