@@ -175,6 +175,7 @@ TRAILER_START = re.compile(
     r"\((?:the )?(?:[\w\-]+ ){0,3}(?:briefing|press conference|conference|meeting|call|"
     r"interview|session|event|availability|remarks|hearing)\b[^()]*\b(?:concluded|ended|"
     r"adjourned|closed)\b[^()]*\)$|"
+    r"the (?:meeting|session) (?:rose|was (?:adjourned|closed)) at [\d.: ]+[ap]\.? ?m\.?$|"
     r"related (?:articles|posts|stories|news|content)|leave a (?:reply|comment)|"
     r"your email address will not be published|back to top|official news published at|"
     r".*\boriginally published at\b|share this(?: article| story| post|:|\s*$)|tags:|"
