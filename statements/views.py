@@ -1,15 +1,268 @@
-from django.shortcuts import render
+from collections import defaultdict
 
-from statements.models import Meeting
+from django.db.models import Count, Q, Sum
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+
+from statements import search as search_
+from statements.citations import bibtex, plain_citation
+from statements.filters import SORTS, UtteranceFilter
+from statements.models import Meeting, Speaker, Topic, Utterance
+
+MAX_PAGE = 10_000
+
+
+def bad_request(request, message: str, errors=None):
+    return render(
+        request,
+        "statements/bad_request.html",
+        {"message": message, "errors": errors or {}},
+        status=400,
+    )
+
+
+def _run_search(request):
+    """Validate the parameters and search; a (results, error response) pair."""
+    filterset = UtteranceFilter(request.GET, queryset=Utterance.objects.none())
+    page = request.GET.get("page", "1")
+    if not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
+        return filterset, None, "The page must be a whole number from 1."
+    if not filterset.is_valid():
+        return filterset, None, filterset.form.errors
+    try:
+        return filterset, search_.run(filterset, int(page)), None
+    except search_.PageOutOfRange as error:
+        return filterset, None, str(error)
 
 
 def home(request):
-    meetings = Meeting.objects.all()
-    return render(request, "statements/home.html", {"meetings": meetings})
+    """The search page, and with nothing asked yet, the archive at a glance."""
+    filterset, results, error = _run_search(request)
+    if error is not None:
+        if isinstance(error, str):
+            return bad_request(request, error)
+        return bad_request(request, "Some search parameters are not valid.", error)
+    asked = any(request.GET.get(name) for name in filterset.filters if name != "sort")
+    context = {
+        "filterset": filterset,
+        "form": filterset.form,
+        "results": results,
+        "asked": asked,
+        "sorts": SORTS,
+        "kept_for_query": _kept(request, {"q", "page"}),
+        "kept_for_dates": _kept(request, {"date_from", "date_to", "page"}),
+    }
+    if results is not None:
+        context["facets"] = [results.facets[name] for name in LISTED_FACETS]
+        context["active_filters"] = _chips(filterset, results)
+    if not asked:
+        context.update(
+            meetings=Meeting.objects.annotate(turns=Count("utterances"))[:10],
+            meeting_count=Meeting.objects.count(),
+            utterance_count=Utterance.objects.count(),
+            speaker_count=Speaker.objects.filter(utterances__isnull=False).distinct().count(),
+        )
+    return render(request, "statements/search.html", context)
+
+
+LISTED_FACETS = ["speaker", "country", "topic", "meeting", "kind", "interpreted"]
+
+
+def _kept(request, dropped: set[str]) -> list[tuple[str, str]]:
+    """The current parameters as hidden fields, for a form that changes only some of them."""
+    return [(k, v) for k, values in request.GET.lists() if k not in dropped for v in values if v]
+
+
+def _chips(filterset, results) -> list[dict]:
+    """Every active filter, with a link that removes just it."""
+    chips = [
+        {"facet": facet.label, "label": value.label, "name": facet.name, "value": value.value}
+        for facet in results.facets.values()
+        for value in facet.selected
+    ]
+    for name in ("date_from", "date_to"):
+        if filterset.form.cleaned_data.get(name):
+            label = filterset.form.cleaned_data[name].strftime("%b %-d, %Y")
+            chips.append({"facet": filterset.filters[name].label, "label": label, "name": name})
+    return chips
+
+
+def api_search(request):
+    """The search page's results and facets as JSON, with the same parameters."""
+    filterset, results, error = _run_search(request)
+    if error is not None:
+        errors = {"page": [error]} if isinstance(error, str) else error
+        return JsonResponse({"error": "Invalid search parameters.", "fields": errors}, status=400)
+    return JsonResponse(
+        {
+            "total": results.total,
+            "page": results.page,
+            "pages": results.pages,
+            "sort": results.sort,
+            "notice": results.notice,
+            "results": [
+                _hit_json(request, hit.utterance, str(hit.snippet)) for hit in results.hits
+            ],
+            "facets": {
+                name: [
+                    {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected}
+                    for v in facet.values
+                ]
+                for name, facet in results.facets.items()
+            },
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _hit_json(request, utterance: Utterance, snippet: str) -> dict:
+    meeting, speaker = utterance.meeting, utterance.speaker
+    return {
+        "permalink": request.build_absolute_uri(utterance.get_absolute_url()),
+        "meeting": {
+            "title": meeting.title,
+            "date": meeting.date.isoformat(),
+            "kind": meeting.kind,
+            "location": meeting.location,
+            "url": request.build_absolute_uri(meeting.get_absolute_url()),
+        },
+        "sequence": utterance.sequence,
+        "speaker": speaker
+        and {
+            "name": speaker.name,
+            "role": speaker.role,
+            "country": speaker.country,
+            "url": request.build_absolute_uri(speaker.get_absolute_url()),
+        },
+        "speaker_label": utterance.speaker_label,
+        "kind": utterance.kind,
+        "via_interpreter": utterance.via_interpreter,
+        "word_count": utterance.word_count,
+        "snippet_html": snippet,
+    }
 
 
 def meeting(request, slug):
-    raise NotImplementedError
+    meeting = get_object_or_404(Meeting, slug=slug)
+    utterances = meeting.utterances.select_related("speaker").prefetch_related("topics")
+    participants = (
+        Speaker.objects.filter(utterances__meeting=meeting)
+        .annotate(turns=Count("utterances", filter=Q(utterances__meeting=meeting)))
+        .order_by("-turns", "name")
+    )
+    topics = (
+        Topic.objects.filter(utterances__meeting=meeting)
+        .annotate(turns=Count("utterances", filter=Q(utterances__meeting=meeting)))
+        .order_by("-turns", "name")
+    )
+    return render(
+        request,
+        "statements/meeting.html",
+        {
+            "meeting": meeting,
+            "utterances": utterances,
+            "participants": participants,
+            "topics": topics,
+            "back": _back_to_search(request),
+        },
+    )
 
 
-utterance = speaker = topic = meeting
+def meeting_original(request, slug):
+    meeting = get_object_or_404(Meeting, slug=slug)
+    response = HttpResponse(meeting.raw_text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{meeting.slug}.txt"'
+    return response
+
+
+def utterance(request, slug, sequence):
+    utterance = get_object_or_404(
+        Utterance.objects.select_related("meeting", "speaker").prefetch_related("topics"),
+        meeting__slug=slug,
+        sequence=sequence,
+    )
+    around = (
+        Utterance.objects.filter(
+            meeting=utterance.meeting, sequence__range=(sequence - 2, sequence + 2)
+        )
+        .exclude(pk=utterance.pk)
+        .select_related("speaker")
+    )
+    permalink = request.build_absolute_uri(utterance.get_absolute_url())
+    today = timezone.localdate()
+    return render(
+        request,
+        "statements/utterance.html",
+        {
+            "utterance": utterance,
+            "meeting": utterance.meeting,
+            "before": [u for u in around if u.sequence < sequence],
+            "after": [u for u in around if u.sequence > sequence],
+            "permalink": permalink,
+            "citation": plain_citation(utterance, permalink, today),
+            "bibtex": bibtex(utterance, permalink, today),
+            "back": _back_to_search(request),
+        },
+    )
+
+
+def _back_to_search(request) -> str:
+    """The search a reader came from, carried in `?search=` so permalinks stay clean."""
+    search = request.GET.get("search", "")
+    return f"{reverse('statements:home')}?{search}" if search else ""
+
+
+def speaker(request, slug):
+    speaker = get_object_or_404(Speaker.objects.prefetch_related("aliases"), slug=slug)
+    appearances = (
+        Meeting.objects.filter(utterances__speaker=speaker)
+        .annotate(turns=Count("utterances", filter=Q(utterances__speaker=speaker)))
+        .order_by("date")
+    )
+    totals = speaker.utterances.aggregate(turns=Count("id"), words=Sum("word_count"))
+    topics = (
+        Topic.objects.filter(utterances__speaker=speaker)
+        .annotate(turns=Count("utterances", filter=Q(utterances__speaker=speaker)))
+        .order_by("-turns", "name")
+    )
+    return render(
+        request,
+        "statements/speaker.html",
+        {
+            "speaker": speaker,
+            "appearances": appearances,
+            "turns": totals["turns"],
+            "words": totals["words"] or 0,
+            "topics": topics,
+            "labels": sorted({alias.label for alias in speaker.aliases.all()}),
+        },
+    )
+
+
+def topic(request, slug):
+    topic = get_object_or_404(Topic, slug=slug)
+    return render(request, "statements/topic.html", {"topic": topic})
+
+
+def meetings(request):
+    by_year = defaultdict(list)
+    for meeting in Meeting.objects.annotate(turns=Count("utterances")).order_by("-date"):
+        by_year[meeting.date.year].append(meeting)
+    return render(request, "statements/meetings.html", {"by_year": dict(by_year)})
+
+
+def speakers(request):
+    by_country = defaultdict(list)
+    listed = Speaker.objects.annotate(
+        turns=Count("utterances"), meetings=Count("utterances__meeting", distinct=True)
+    ).filter(turns__gt=0)
+    for speaker in listed.order_by("country", "name"):
+        by_country[speaker.country or "Not given"].append(speaker)
+    return render(request, "statements/speakers.html", {"by_country": dict(by_country)})
+
+
+def topics(request):
+    listed = Topic.objects.annotate(turns=Count("utterances")).order_by("name")
+    return render(request, "statements/topics.html", {"topics": listed})

@@ -1,0 +1,48 @@
+import re
+
+from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from statements.parser import INTERPRETER_MARK, STAGE_NOTE
+
+register = template.Library()
+
+FOOTNOTE_MARK = re.compile(r"(?<=\w)\[(\d{1,2})\]")
+
+
+@register.simple_tag(takes_context=True)
+def search_url(context, action: str, name: str = "", value="") -> str:
+    """The current search's URL with one change; any change but paging goes back to page 1.
+
+    toggle: add or remove one value of a facet; remove: drop one value; set: replace a parameter;
+    clear: drop a parameter; page: go to page `name`.
+    """
+    params = context["request"].GET.copy()
+    value = str(value)
+    if action == "page":
+        params["page"] = str(name)
+        return f"?{params.urlencode()}"
+    params.pop("page", None)
+    values = params.getlist(name)
+    if action == "toggle":
+        params.setlist(
+            name, [v for v in values if v != value] if value in values else [*values, value]
+        )
+    elif action == "remove":
+        params.setlist(name, [v for v in values if v != value])
+    elif action == "set":
+        params[name] = value
+    elif action == "clear":
+        params.pop(name, None)
+    return f"?{params.urlencode()}" if params else "?"
+
+
+@register.filter
+def transcript(paragraph: str) -> SafeString:
+    """A paragraph escaped, with interpretation marks, stage notes and footnote marks set apart."""
+    html = escape(paragraph)
+    html = INTERPRETER_MARK.sub(lambda m: f'<span class="interp">{m.group(0)}</span>', html)
+    html = STAGE_NOTE.sub(lambda m: f'<span class="stage">{m.group(0)}</span>', html)
+    html = FOOTNOTE_MARK.sub(r'<sup class="footnote">[\1]</sup>', html)
+    return mark_safe(html)
