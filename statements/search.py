@@ -48,6 +48,7 @@ class FacetValue:
     label: str
     count: int
     selected: bool = False
+    share: int = 0  # percent of the facet's largest count, for drawing bars
 
 
 @dataclass
@@ -317,6 +318,9 @@ def _facets(counts: dict[tuple[str, str | None], int], data: dict) -> dict[str, 
         else:
             values.sort(key=lambda v: (not v.selected, -v.count, v.label))
         shown = values[:limit] if limit else values
+        largest = max((v.count for v in shown), default=0)
+        for value in shown:
+            value.share = round(100 * value.count / largest) if largest else 0
         facets[name] = Facet(name, title, shown, more=len(values) - len(shown))
     return facets
 

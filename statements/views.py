@@ -59,7 +59,9 @@ def home(request):
         context["active_filters"] = _chips(filterset, results)
     if not asked:
         context.update(
-            meetings=Meeting.objects.annotate(turns=Count("utterances"))[:10],
+            meetings=Meeting.objects.annotate(turns=Count("utterances")).order_by("-date", "title")[
+                :10
+            ],
             meeting_count=Meeting.objects.count(),
             utterance_count=Utterance.objects.count(),
             speaker_count=Speaker.objects.filter(utterances__isnull=False).distinct().count(),
