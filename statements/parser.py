@@ -171,20 +171,26 @@ LETTERHEAD = re.compile(
 # Tail material that is never speech: once seen, everything after it is trailer too.
 TRAILER_START = re.compile(
     r"^(?:\[\d+\]|\d+\.?\s.*↑\s*$|.*↑\s*$|\[back to (?:top|transcript)\]|"
-    r"END\b(?: \d|\s*$)|\*\s*\*\s*\*\s*$|"
+    r"(?-i:END)\b(?: \d|\s*$)|\*\s*\*\s*\*\s*$|"
     r"\((?:the )?(?:[\w\-]+ ){0,3}(?:briefing|press conference|conference|meeting|call|"
     r"interview|session|event|availability|remarks|hearing)\b[^()]*\b(?:concluded|ended|"
     r"adjourned|closed)\b[^()]*\)$|"
     r"the (?:meeting|session) (?:rose|was (?:adjourned|closed)) at [\d.: ]+[ap]\.? ?m\.?$|"
-    r"related (?:articles|posts|stories|news|content)|leave a (?:reply|comment)|"
-    r"your email address will not be published|back to top|official news published at|"
-    r".*\boriginally published at\b|share this(?: article| story| post|:|\s*$)|tags:|"
-    r"filed under|previous (?:article|post)|"
-    r"next (?:article|post)|you (?:may|might) also like|recent posts|post navigation|"
-    r"more (?:from|stories|news)\b|subscribe to|follow us|print this|posted in|"
-    r"©|copyright ©?|all rights reserved|comments?\s*$|\d+ comments?)",
+    r"your email address will not be published|official news published at|"
+    r".*\boriginally published at\b|©|copyright (?:©|\(c\)|\d{4})|all rights reserved)",
     re.IGNORECASE,
 )
+# A republishing site's furniture. These words can also open a sentence of speech ("More from
+# me on that in a moment."), so they open the trailer only in a paragraph that is no sentence.
+WEB_FURNITURE = re.compile(
+    r"^(?:related (?:articles|posts|stories|news|content)|leave a (?:reply|comment)|back to top|"
+    r"share this(?: article| story| post|:|\s*$)|tags:|filed under|previous (?:article|post)|"
+    r"next (?:article|post)|you (?:may|might) also like|recent posts|post navigation|"
+    r"more (?:from|stories|news)\b|subscribe to|follow us|print this|posted in|"
+    r"comments?\s*$|\d+ comments?)",
+    re.IGNORECASE,
+)
+CLOSES_A_SENTENCE = re.compile(r"[.?!…][\"”’')\]]*\s*$")
 # A title or an initial ends no sentence, so a long line ending in one was broken mid-sentence
 # ("... wishing everyone a happy St." / "Patrick's Day: We'd like ...").
 ABBREVIATION_END = re.compile(
@@ -417,13 +423,17 @@ def _trailer_start(body: list[_Paragraph]) -> int:
 
     The trailer opens at the first unmistakable non-speech paragraph (a footnote, END, a web
     page's "Related Articles"), even if headlines after it look like speaker labels, or else at
-    a run of headline-like lines closing the file.
+    a run of headline-like lines closing the file. It never opens before a turn with a label in
+    capitals or on a line of its own: speech goes on after a "* * *" break.
     """
+    last_speaker = max(
+        (i for i, paragraph in enumerate(body) if _is_a_plain_speaker(paragraph.label)), default=0
+    )
     start = next(
         (
             i
             for i, paragraph in enumerate(body)
-            if i > 0 and paragraph.label is None and TRAILER_START.match(paragraph.text)
+            if i > last_speaker and paragraph.label is None and _opens_the_trailer(paragraph.text)
         ),
         len(body),
     )
@@ -434,6 +444,21 @@ def _trailer_start(body: list[_Paragraph]) -> int:
     ):
         start -= 1
     return start
+
+
+def _is_a_plain_speaker(label: str | None) -> bool:
+    """A label no headline is mistaken for: in capitals, the White House's Q, a speaker line."""
+    if label is None:
+        return False
+    bare = re.sub(r"\s*\([^()]*\)$", "", label)
+    return bare.isupper() or bare == "Q" or "|" in bare
+
+
+def _opens_the_trailer(text: str) -> bool:
+    return bool(
+        TRAILER_START.match(text)
+        or (WEB_FURNITURE.match(text) and not CLOSES_A_SENTENCE.search(text))
+    )
 
 
 def _looks_like_a_headline(text: str) -> bool:
