@@ -141,9 +141,16 @@ MONTHS = {
     )
     for name in names
 }
-MONTH_NAME = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-DATE_MDY = re.compile(rf"\b(?P<month>{MONTH_NAME}) (?P<day>\d{{1,2}}),? (?P<year>(?:19|20)\d\d)\b")
-DATE_DMY = re.compile(rf"\b(?P<day>\d{{1,2}}) (?P<month>{MONTH_NAME}),? (?P<year>(?:19|20)\d\d)\b")
+# Whole month names only: "Mayor 5" and "Decision 2" are no dates.
+MONTH_NAME = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?"
+)
+DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+YEAR = r"(?P<year>(?:19|20)\d\d)"
+# "May 21, 2022", "Sept. 29 2023", "OCTOBER 5TH, 2023"; "14 February 2024", "5th of October 2023".
+DATE_MDY = re.compile(rf"\b(?P<month>{MONTH_NAME}) {DAY},? {YEAR}\b", re.IGNORECASE)
+DATE_DMY = re.compile(rf"\b{DAY} (?:of )?(?P<month>{MONTH_NAME}),? {YEAR}\b", re.IGNORECASE)
 DATE_ISO = re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)\b")
 TIME = re.compile(
     r"\b\d{1,2}(?::\d\d)? ?[ap]\.? ?m\.?(?: [A-Z]{2,4}\b)?|\b\d{1,2}:\d\d(?: [A-Z]{2,4}\b)?",
@@ -488,7 +495,7 @@ def _read_header(header: str, transcript: Transcript) -> None:
         if LETTERHEAD.match(line):
             continue
         # A date or time may share a line with a title or a place ("Brussels, 14 February 2024");
-        # a line that is nothing else ("Friday, (May 21, 2022)") names nothing more.
+        # a line that is nothing else ("Friday, May 21, 2022") names nothing more.
         rest = _without_dates_and_times(line)
         if not [word for word in words(rest) if word.casefold() not in WEEKDAYS]:
             continue
@@ -529,7 +536,7 @@ def parse_date(text: str) -> dt.date | None:
         if not match:
             continue
         month = match["month"].rstrip(".").lower()
-        month_number = int(month) if month.isdigit() else MONTHS.get(month, MONTHS.get(month[:3]))
+        month_number = int(month) if month.isdigit() else MONTHS[month]
         try:
             return dt.date(int(match["year"]), month_number, int(match["day"]))
         except (TypeError, ValueError):

@@ -7,6 +7,7 @@ it parses to. After an intended change to the parser, rewrite them with
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +91,176 @@ def test_the_samples_keep_their_turn_counts() -> None:
         "2023-10-05-hlsd-opening-session-mexico-city": 10,
         "2023-10-05-hlsd-press-conference-mexico-city": 40,
     }
+
+
+def test_it_keeps_a_wrapped_line_that_looks_like_a_label_in_the_paragraph() -> None:
+    # "...wishing everyone a happy St." then a line "Patrick's Day: We'd like to welcome ..."
+    transcript = parse_fixture("false_labels")
+
+    assert [turn.label for turn in transcript.turns] == [
+        "MS. PSAKI",
+        "Deputy Secretary Sherman",
+        "Q",
+        "Deputy Secretary Sherman",
+    ]
+    first = transcript.turns[0].paragraphs[0]
+    assert "happy St. Patrick's Day: We'd like to welcome our friends from Ireland" in first
+
+
+def test_it_keeps_lines_ending_in_a_colon_in_the_speech() -> None:
+    transcript = parse_fixture("false_labels")
+
+    assert "These include:" in transcript.turns[0].paragraphs
+    assert transcript.turns[2].label == "Q"
+    assert transcript.turns[2].paragraphs == (
+        "Thank you. Deputy Secretary, on the talks with Iran, I wanted to ask you:",
+        "What is the timeline the United States is working on? Is there a deadline?",
+    )
+
+
+def test_it_reads_a_label_with_no_break_spaces_inside_it() -> None:
+    text = "FOREIGN\u00a0SECRETARY EBRARD:\u00a0\u00a0(Via interpreter) Thank you,\u00a0Antony."
+
+    [turn] = parser.parse(text).turns
+
+    assert turn.label == "FOREIGN SECRETARY EBRARD"
+    assert turn.paragraphs == ("(Via interpreter) Thank you, Antony.",)
+    assert turn.via_interpreter
+
+
+def test_it_reads_the_white_house_q_with_no_colon() -> None:
+    transcript = parse_fixture("white_house_briefing")
+
+    assert transcript.turns[1].label == "Q"
+    assert transcript.turns[1].paragraphs[0].startswith("Thank you, Karine. Two questions.")
+
+
+def test_it_rejoins_hard_wrapped_lines_into_whole_paragraphs() -> None:
+    transcript = parse_fixture("hard_wrapped_lines")
+
+    assert transcript.turns[0].paragraphs == (
+        "Thank you very much, and good morning, everyone. It's a real pleasure to be back in"
+        " Mexico City for the second High-Level Economic Dialogue between our two countries.",
+        "We focused today on three things: supply chains, the border, and investment in the"
+        " people of southern Mexico and Central America.",
+    )
+
+
+def test_it_starts_a_turn_at_an_indented_mixed_case_label() -> None:
+    transcript = parse_fixture("indented_paragraphs")
+
+    assert [turn.label for turn in transcript.turns] == [
+        "SECRETARY POWELL",
+        "FOREIGN SECRETARY CASTANEDA",
+        "Question",
+        "SECRETARY POWELL",
+    ]
+
+
+def test_it_marks_a_turn_interpreted_wherever_the_mark_is() -> None:
+    turns = parse_fixture("interpretation_and_stage_notes").turns
+
+    # "(Via interpreter)" in the middle of the turn, "(As interpreted.)", "(via interpreter)" in
+    # the label; a question asked "(In Arabic.)" with no interpretation mark is not interpreted.
+    assert [turn.via_interpreter for turn in turns] == [
+        True,
+        False,
+        False,
+        True,
+        False,
+        False,
+        True,
+        True,
+        False,
+    ]
+
+
+def test_it_keeps_stage_notes_in_the_text_where_stage_notes_finds_them() -> None:
+    turns = parse_fixture("interpretation_and_stage_notes").turns
+
+    assert parser.stage_notes(turns[1].text) == ["(Laughter.)"]
+    assert parser.stage_notes(turns[3].text) == ["(In Arabic.)"]
+    assert parser.stage_notes(turns[5].text) == ["(cross-talk)", "(Cross-talk.)"]
+    assert parser.stage_notes(turns[7].text) == ["(Inaudible.)", "(Applause.)"]
+
+
+def test_it_sends_footnotes_to_the_trailer_and_leaves_the_mark_in_the_turn() -> None:
+    transcript = parse_fixture("trailer_footnotes")
+
+    assert transcript.turns[-1].paragraphs == ("Thank you all.",)
+    assert "Secretary[1] Tai" in transcript.turns[1].text
+    assert transcript.trailer.startswith("[1] Ambassador Tai [back to transcript]")
+
+
+def test_it_sends_a_headline_that_looks_like_a_label_after_related_articles_to_the_trailer() -> (
+    None
+):
+    transcript = parse_fixture("trailer_web_junk")
+
+    assert [turn.label for turn in transcript.turns] == [
+        "SECRETARY BLINKEN",
+        "FOREIGN SECRETARY BÁRCENA",
+        "SECRETARY BLINKEN",
+    ]
+    assert "Blinken: U.S. Will Keep Pressing Mexico" in transcript.trailer
+
+
+def test_it_keeps_speech_that_opens_like_a_web_footer() -> None:
+    transcript = parse_fixture("speech_that_looks_like_a_trailer")
+
+    assert len(transcript.turns) == 3
+    assert transcript.turns[1].paragraphs[1].startswith("More from both of us after the meeting")
+    assert transcript.trailer == "END                 4:58 P.M. CST"
+
+
+def test_it_reads_the_header() -> None:
+    transcript = parse_fixture("header_metadata")
+
+    assert transcript.title == (
+        "Secretary Antony J. Blinken and Mexican Foreign Secretary Marcelo Ebrard"
+        " Before Their Meeting"
+    )
+    assert transcript.date == dt.date(2022, 5, 21)
+    assert transcript.time == "2:03 p.m. EDT"
+    assert transcript.location == "Washington, D.C."
+    assert transcript.venue == "Harry S Truman Building"
+    assert transcript.people == [
+        "Antony J. Blinken, Secretary of State",
+        "Marcelo Ebrard, Foreign Secretary of Mexico",
+    ]
+
+
+def test_it_keeps_a_title_that_holds_a_date() -> None:
+    transcript = parse_fixture("eu_name_role_and_outlet_labels")
+
+    assert transcript.title == "Midday briefing of 14 February 2024"
+    assert transcript.date == dt.date(2024, 2, 14)
+    assert transcript.location == "Brussels"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("May 21, 2022", dt.date(2022, 5, 21)),
+        ("(May 21, 2022)", dt.date(2022, 5, 21)),
+        ("Friday, October 6, 2023", dt.date(2023, 10, 6)),
+        ("Sept. 29, 2023", dt.date(2023, 9, 29)),
+        ("Oct 5 2023", dt.date(2023, 10, 5)),
+        ("MARCH 17, 2023", dt.date(2023, 3, 17)),
+        ("October 5th, 2023", dt.date(2023, 10, 5)),
+        ("14 February 2024", dt.date(2024, 2, 14)),
+        ("5th of October 2023", dt.date(2023, 10, 5)),
+        ("2023-10-05", dt.date(2023, 10, 5)),
+        ("Department Press Briefing – March 7, 2023", dt.date(2023, 3, 7)),
+    ],
+)
+def test_it_reads_the_usual_date_shapes(text: str, expected: dt.date) -> None:
+    assert parser.parse_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["February 30, 2023", "2023-13-01", "May 2023", "Mayor 5, 2023", "Decision 2, 2023", "no date"],
+)
+def test_it_finds_no_date_where_there_is_none(text: str) -> None:
+    assert parser.parse_date(text) is None
