@@ -19,7 +19,7 @@ def plain_citation(utterance: Utterance, permalink: str, accessed: dt.date) -> s
     meeting = utterance.meeting
     place = f", {meeting.location}" if meeting.location else ""
     return (
-        f"{_who(utterance)}, in “{meeting.title},”{place}, {meeting.date:%B %-d, %Y}, "
+        f"{_who(utterance)}, in “{meeting.title}”{place}, {meeting.date:%B %-d, %Y}, "
         f"turn {utterance.sequence}. {ARCHIVE}, {permalink} (accessed {accessed:%B %-d, %Y})."
     )
 

@@ -187,7 +187,7 @@ def utterance(request, slug, sequence):
     )
     around = (
         Utterance.objects.filter(
-            meeting=utterance.meeting, sequence__range=(sequence - 2, sequence + 2)
+            meeting=utterance.meeting, sequence__range=(sequence - 1, sequence + 1)
         )
         .exclude(pk=utterance.pk)
         .select_related("speaker")
@@ -200,14 +200,27 @@ def utterance(request, slug, sequence):
         {
             "utterance": utterance,
             "meeting": utterance.meeting,
-            "before": [u for u in around if u.sequence < sequence],
-            "after": [u for u in around if u.sequence > sequence],
+            "before": [_excerpt(u, tail=True) for u in around if u.sequence < sequence],
+            "after": [_excerpt(u, tail=False) for u in around if u.sequence > sequence],
             "permalink": permalink,
             "citation": plain_citation(utterance, permalink, today),
             "bibtex": bibtex(utterance, permalink, today),
             "back": _back_to_search(request),
         },
     )
+
+
+CONTEXT_PARAGRAPHS = 2
+
+
+def _excerpt(utterance: Utterance, tail: bool) -> Utterance:
+    """A neighbouring turn cut to the paragraphs nearest the quote."""
+    paragraphs = utterance.paragraphs
+    utterance.excerpt = (
+        paragraphs[-CONTEXT_PARAGRAPHS:] if tail else paragraphs[:CONTEXT_PARAGRAPHS]
+    )
+    utterance.trimmed = len(paragraphs) > CONTEXT_PARAGRAPHS
+    return utterance
 
 
 def _back_to_search(request) -> str:
