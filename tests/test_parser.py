@@ -264,3 +264,9 @@ def test_it_reads_the_usual_date_shapes(text: str, expected: dt.date) -> None:
 )
 def test_it_finds_no_date_where_there_is_none(text: str) -> None:
     assert parser.parse_date(text) is None
+
+
+def test_it_counts_words_as_a_reader_would() -> None:
+    [turn] = parser.parse("SECRETARY BLINKEN:  The U.S. and Mexico – shoulder-to-shoulder.").turns
+
+    assert turn.word_count == 5
