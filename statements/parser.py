@@ -175,7 +175,8 @@ LETTERHEAD = re.compile(
     re.IGNORECASE,
 )
 
-# Tail material that is never speech: once seen, everything after it is trailer too.
+# Tail material that is never speech: once seen, everything after it is trailer too. END counts
+# only in capitals, as the White House writes it; a lone "End" may be speech.
 TRAILER_START = re.compile(
     r"^(?:\[\d+\]|\d+\.?\s.*↑\s*$|.*↑\s*$|\[back to (?:top|transcript)\]|"
     r"(?-i:END)\b(?: \d|\s*$)|\*\s*\*\s*\*\s*$|"
@@ -517,7 +518,7 @@ def _read_header(header: str, transcript: Transcript) -> None:
 def _without_dates_and_times(line: str) -> str:
     for pattern in (DATE_MDY, DATE_DMY, DATE_ISO, TIME):
         line = pattern.sub(" ", line)
-    return SPACE_RUN.sub(" ", line).strip(" ,;:|–—-")
+    return SPACE_RUN.sub(" ", line).strip(" ,;:|–—-()")
 
 
 def _is_a_short_proper_name(line: str) -> bool:
