@@ -363,7 +363,12 @@ def _split_block(
             or _indent(lines[number]) > base_indent
             or _ends_an_unwrapped_paragraph(lines[block[position - 1]])
         )
-        label, rest = _label(line, at_paragraph_start)
+        # Inside a wrapped paragraph a turn can start only where a sentence ended: "... then we
+        # will take" / "Q and A." and "... a statement by" / "NATO: the ..." are speech.
+        if at_paragraph_start or SENTENCE_END.search(lines[block[position - 1]]):
+            label, rest = _label(line, at_paragraph_start)
+        else:
+            label, rest = None, line
         if label is None and at_paragraph_start:
             _note_near_miss(line, number, near_misses)
         if at_paragraph_start or label is not None:

@@ -107,6 +107,17 @@ def test_it_keeps_a_wrapped_line_that_looks_like_a_label_in_the_paragraph() -> N
     assert "happy St. Patrick's Day: We'd like to welcome our friends from Ireland" in first
 
 
+def test_it_starts_no_turn_at_a_wrapped_line_that_opens_mid_sentence() -> None:
+    # "... and then we will take" / "Q and A.  ..." / "... put out this morning by" / "NATO: the"
+    transcript = parse_fixture("false_labels")
+
+    assert (
+        "The Deputy Secretary will speak for a few minutes, and then we will take Q and A. She"
+        " has also asked me to flag a statement put out this morning by NATO: the Secretary"
+        " General spoke with the President about the summit."
+    ) in transcript.turns[0].paragraphs
+
+
 def test_it_keeps_lines_ending_in_a_colon_in_the_speech() -> None:
     transcript = parse_fixture("false_labels")
 
