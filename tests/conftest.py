@@ -22,6 +22,15 @@ def sample_info(path: Path) -> MeetingInfo:
     )
 
 
+@pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    """Tests run without collectstatic, so static files keep their plain names."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def archive(db):
     """The five sample transcripts, ingested."""

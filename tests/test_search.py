@@ -1,0 +1,231 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from statements.models import Meeting, Utterance
+from statements.search import START, STOP, highlight
+
+pytestmark = pytest.mark.django_db
+
+
+def api(client, query: str) -> dict:
+    response = client.get(f"/api/search?{query}")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def facet(data: dict, name: str) -> dict[str, int]:
+    return {value["label"]: value["count"] for value in data["facets"][name]}
+
+
+def firsts(data: dict, n: int = 3) -> list[tuple[str, str, int]]:
+    return [(r["speaker_label"], r["meeting"]["date"], r["sequence"]) for r in data["results"][:n]]
+
+
+def test_fentanyl_ranks_the_densest_answers_first(client, archive):
+    data = api(client, "q=fentanyl")
+    assert data["total"] == 34
+    assert firsts(data) == [
+        ("SECURITY SECRETARY RODRÍGUEZ", "2023-10-05", 25),
+        ("SECRETARY BLINKEN", "2023-09-29", 25),
+        ("ATTORNEY GENERAL GARLAND", "2023-10-05", 7),
+    ]
+
+
+def test_results_can_be_sorted_by_date_either_way(client, archive):
+    newest = [r["meeting"]["date"] for r in api(client, "q=fentanyl&sort=newest")["results"]]
+    oldest = [r["meeting"]["date"] for r in api(client, "q=fentanyl&sort=oldest")["results"]]
+    assert newest == sorted(newest, reverse=True) and newest[0] == "2023-10-05"
+    assert oldest == sorted(oldest) and oldest[0] == "2022-10-13"
+
+
+def test_twenty_results_a_page_with_the_total(client, archive):
+    first, second = api(client, "q=fentanyl"), api(client, "q=fentanyl&page=2")
+    assert (len(first["results"]), len(second["results"]), first["pages"]) == (20, 14, 2)
+    assert not {r["permalink"] for r in first["results"]} & {
+        r["permalink"] for r in second["results"]
+    }
+
+
+@pytest.mark.parametrize("spelling", ["barcena", "Bárcena", "BARCENA", "bárcena"])
+def test_accents_are_forgiven_both_ways(client, archive, spelling):
+    data = api(client, f"q={spelling}")
+    assert data["total"] == 13
+    assert "<mark>Bárcena</mark>" in data["results"][0]["snippet_html"]
+
+
+def test_stemming_makes_trafficking_and_traffic_meet(client, archive):
+    trafficking, traffic = api(client, "q=trafficking"), api(client, "q=traffic")
+    assert trafficking["total"] == traffic["total"] == 32
+    only_traffic = Utterance.objects.filter(text__iregex=r"\mtraffic\M").exclude(
+        text__icontains="traffick"
+    )
+    assert only_traffic.exists()
+    permalinks = {
+        r["permalink"]
+        for page in (1, 2)
+        for r in api(client, f"q=trafficking&page={page}")["results"]
+    }
+    assert all(any(p.endswith(u.get_absolute_url()) for p in permalinks) for u in only_traffic)
+
+
+def test_a_phrase_matches_the_words_in_order(client, archive):
+    data = api(client, 'q="arms trafficking"')
+    assert data["total"] == 14
+    snippet = data["results"][0]["snippet_html"]
+    assert "<mark>arms</mark> <mark>trafficking</mark>" in snippet
+    assert api(client, "q=arms trafficking")["total"] == 16  # both words, anywhere
+
+
+def test_excluded_words_remove_results(client, archive):
+    assert api(client, "q=fentanyl -mexico")["total"] == 1
+    assert api(client, "q=fentanyl or cartels")["total"] == 39
+
+
+def test_facet_counts_follow_a_filter_but_keep_their_own_choices(client, archive):
+    before = api(client, "q=fentanyl")
+    assert facet(before, "country") == {"United States": 17, "Mexico": 11}
+    assert facet(before, "kind") == {"Statement": 17, "Answer": 11, "Question": 6}
+
+    after = api(client, "q=fentanyl&speaker=alicia-barcena-ibarra")
+    assert after["total"] == 4
+    assert facet(after, "country") == {"Mexico": 4}
+    assert facet(after, "kind") == {"Answer": 2, "Statement": 2}
+    # The official facet ignores its own selection, so other officials stay on offer.
+    assert facet(after, "speaker") == facet(before, "speaker")
+    selected = [v["label"] for v in after["facets"]["speaker"] if v["selected"]]
+    assert selected == ["Alicia Bárcena Ibarra"]
+
+
+def test_values_of_one_facet_combine_with_or_and_facets_with_and(client, archive):
+    one = api(client, "q=fentanyl&speaker=alicia-barcena-ibarra")["total"]
+    two = api(client, "q=fentanyl&speaker=alicia-barcena-ibarra&speaker=merrick-b-garland")
+    assert (one, two["total"]) == (4, 9)
+    narrowed = api(
+        client, "q=fentanyl&speaker=alicia-barcena-ibarra&speaker=merrick-b-garland&kind=answer"
+    )
+    answers = Utterance.objects.filter(
+        speaker__slug__in=["alicia-barcena-ibarra", "merrick-b-garland"],
+        kind="answer",
+        text__icontains="fentanyl",
+    )
+    assert narrowed["total"] == answers.count() == 4
+
+
+def test_years_drill_down_to_months(client, archive):
+    data = api(client, "q=security&year=2023")
+    assert facet(data, "year") == {"2021": 5, "2022": 11, "2023": 27}
+    assert facet(data, "month") == {"Sep 2023": 9, "Oct 2023": 18}
+    october = api(client, "q=security&year=2023&month=2023-10")
+    assert october["total"] == 18
+    assert facet(october, "year") == facet(data, "year")
+
+
+def test_a_date_range_and_the_interpreter_facet_filter(client, archive):
+    assert api(client, "date_from=2023-10-01&date_to=2023-10-31")["total"] == 50
+    interpreted = api(client, "interpreted=yes")
+    assert interpreted["total"] == Utterance.objects.filter(via_interpreter=True).count() == 45
+    assert facet(interpreted, "interpreted") == {"Interpreted": 45, "Not interpreted": 99}
+
+
+def test_a_meeting_facet_finds_a_transcript_s_turns(client, archive):
+    meeting = Meeting.objects.get(kind="interview")
+    data = api(client, f"meeting={meeting.slug}&sort=oldest")
+    assert data["total"] == 30
+    assert data["results"][0]["speaker_label"] == "QUESTION"
+    assert data["results"][0]["speaker"]["name"] == "Alejandro Domínguez"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("speaker=nobody", "nobody is not one of the available choices"),
+        ("country=Atlantis", "Atlantis is not one of the available choices"),
+        ("kind=speech", "speech is not one of the available choices"),
+        ("year=1066", "1066 is not one of the available choices"),
+        ("month=2023-13", "2023-13 is not one of the available choices"),
+        ("date_from=2023-02-30", "Enter a valid date"),
+        ("date_from=2024-01-01&date_to=2023-01-01", "The end date is before the start date"),
+        ("sort=random", "random is not one of the available choices"),
+        ("page=0", "The page must be a whole number"),
+        ("page=abc", "The page must be a whole number"),
+        ("q=fentanyl&page=3", "There is no page 3"),
+        ("q=" + "x" * 501, "at most 500 characters"),
+    ],
+)
+def test_bad_parameters_get_a_400_with_a_message(client, archive, query, message):
+    page = client.get(f"/?{query}")
+    assert page.status_code == 400
+    assert message in page.content.decode()
+    data = client.get(f"/api/search?{query}")
+    assert data.status_code == 400
+    assert message in str(data.json()["fields"])
+
+
+@pytest.mark.parametrize("query", ["the", "-mexico", "(((", '"', "or", "!!!", "a & b | c", "'"])
+def test_odd_queries_never_fail(client, archive, query):
+    page = client.get("/", {"q": query})
+    assert page.status_code == 200
+    assert client.get("/api/search", {"q": query}).status_code == 200
+
+
+def test_a_query_of_common_words_or_exclusions_alone_is_explained(client, archive):
+    assert "only very common words" in api(client, "q=the")["notice"]
+    assert "exclusions alone" in api(client, "q=-mexico")["notice"]
+
+
+def test_html_in_a_transcript_or_a_query_shows_as_text(client, archive):
+    meeting = Meeting.objects.first()
+    Utterance.objects.create(
+        meeting=meeting,
+        sequence=999,
+        speaker_label="QUESTION",
+        kind="question",
+        text="Is <script>alert('x')</script> a threat? If supply < demand & xylazine spreads…",
+    )
+    page = client.get("/", {"q": "xylazine <threat>"}).content.decode()
+    assert "<script>alert" not in page
+    assert "supply &lt; demand &amp; <mark>xylazine</mark>" in page
+    assert "xylazine &lt;threat&gt;" in page and "<threat>" not in page  # the query, as text
+    transcript = client.get(meeting.get_absolute_url()).content.decode()
+    assert "<script>alert" not in transcript and "&lt;script&gt;alert" in transcript
+
+
+def test_highlighting_escapes_before_it_marks():
+    marked = highlight(f"{START}<b>{STOP} & <script> {START}x")
+    assert marked == "<mark>&lt;b&gt;</mark> &amp; &lt;script&gt; x"
+
+
+def test_a_search_takes_a_handful_of_queries(client, archive):
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/", {"q": "fentanyl", "speaker": "alicia-barcena-ibarra", "year": "2023"})
+    assert len(queries) <= 9
+
+
+def test_a_word_search_uses_the_index_not_a_scan(archive):
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT id FROM statements_utterance "
+            "WHERE search_vector @@ archive_query('fentanyl')"
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    assert "utterance_search" in plan and "Seq Scan" not in plan
+
+
+def test_the_search_page_shows_results_facets_and_chips(client, archive):
+    page = client.get("/", {"q": "fentanyl", "speaker": "alicia-barcena-ibarra"}).content.decode()
+    assert "1–4 of <strong>4</strong> utterances" in page
+    assert 'aria-label="Remove Official: Alicia Bárcena Ibarra"' in page
+    assert "Secretary of Foreign Affairs · Mexico" in page
+    assert "Via interpreter" in page
+    assert "<mark>fentanyl</mark>" in page
+
+
+def test_the_front_page_lists_the_meetings(client, archive):
+    page = client.get("/").content.decode()
+    assert "144 utterances by 15 speakers in 5 meetings" in page
+    assert page.count('class="meeting-list"') == 1
+    for meeting in Meeting.objects.all():
+        assert meeting.get_absolute_url() in page
