@@ -1,4 +1,5 @@
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,46 @@ def plain_static_files(settings):
 def archive(db):
     """The five sample transcripts, ingested."""
     return [ingest(path.read_text(encoding="utf-8"), sample_info(path)) for path in sample_paths()]
+
+
+# Browser tests: Debian's /usr/bin/chromium driven by Playwright. Playwright's own browser
+# download cannot work on these machines; bin/test installs the chromium package, and these
+# flags keep it from dialling out.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    # Playwright's sync API keeps an event loop in this thread, which Django would take for
+    # async code calling the ORM; the test's own ORM calls are synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    if not CHROMIUM.exists():
+        pytest.fail(
+            "Browser tests need Debian's chromium package: run bin/test, which installs it."
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    context = chromium.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}
+    )
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
