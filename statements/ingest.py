@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.text import slugify
 
-from statements import parser
+from statements import parser, topics
 from statements.models import Meeting, Speaker, SpeakerAlias, Utterance
 from statements.speakers import QUESTION, Registry, Resolution, interviewer_name, label_key
 from statements.speakers import turn_kinds as classify_turns
@@ -150,6 +150,7 @@ def ingest(text: str, info: MeetingInfo | None = None) -> IngestResult:
                 zip(transcript.turns, resolutions, kinds, strict=True), start=1
             )
         )
+        topics.retag(meeting=meeting)
     return IngestResult(
         meeting=meeting,
         created=True,

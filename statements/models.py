@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
@@ -104,9 +106,30 @@ class SpeakerAlias(models.Model):
 
 
 class Topic(models.Model):
+    """A subject of diplomacy, with the rules that tag utterances with it (see topics.py)."""
+
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+    terms = ArrayField(
+        models.CharField(max_length=100),
+        default=list,
+        blank=True,
+        help_text="Words and phrases that tag an utterance with this topic, one per line. "
+        "Each is matched in all its forms, accents or not; quote a phrase to keep its words "
+        'together ("arms trafficking").',
+    )
+    exclusions = ArrayField(
+        models.CharField(max_length=100),
+        default=list,
+        blank=True,
+        help_text="Phrases that keep the rules from tagging an utterance that contains them, "
+        "one per line.",
+    )
+    min_matches = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="How many different terms an utterance must contain to be tagged.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -176,10 +199,21 @@ class Utterance(models.Model):
 
 
 class Tagging(models.Model):
-    """An utterance tagged with a topic."""
+    """An utterance tagged with a topic, by the topic's rules or by hand, and why."""
+
+    class Source(models.TextChoices):
+        RULE = "rule", "Rule"
+        MANUAL = "manual", "Added by hand"
 
     utterance = models.ForeignKey(Utterance, on_delete=models.CASCADE, related_name="taggings")
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="taggings")
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.RULE)
+    matched = ArrayField(
+        models.CharField(max_length=100),
+        default=list,
+        blank=True,
+        help_text="The topic's terms the utterance contains.",
+    )
 
     class Meta:
         constraints = [
@@ -189,3 +223,35 @@ class Tagging(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} on {self.utterance_id}"
+
+    @property
+    def explanation(self) -> str:
+        if self.source == self.Source.MANUAL:
+            return "Added by an editor"
+        return "Matched: " + ", ".join(self.matched)
+
+
+class TopicOverride(models.Model):
+    """An editor's correction: this topic does or does not apply to this utterance.
+
+    Corrections outlive every retag; the rules never undo them.
+    """
+
+    utterance = models.ForeignKey(Utterance, on_delete=models.CASCADE, related_name="overrides")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="overrides")
+    applies = models.BooleanField(help_text="Checked: add the topic. Unchecked: remove it.")
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["utterance", "topic"], name="override_unique_pair")
+        ]
+
+    def __str__(self) -> str:
+        verb = "add" if self.applies else "remove"
+        return f"{verb} {self.topic} on {self.utterance_id}"

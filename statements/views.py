@@ -1,6 +1,7 @@
 from collections import defaultdict
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models.functions import ExtractYear
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -9,7 +10,7 @@ from django.utils import timezone
 from statements import search as search_
 from statements.citations import bibtex, plain_citation
 from statements.filters import SORTS, UtteranceFilter
-from statements.models import Meeting, Speaker, Topic, Utterance
+from statements.models import Meeting, Speaker, Tagging, Topic, Utterance
 
 MAX_PAGE = 10_000
 
@@ -148,7 +149,9 @@ def _hit_json(request, utterance: Utterance, snippet: str) -> dict:
 
 def meeting(request, slug):
     meeting = get_object_or_404(Meeting, slug=slug)
-    utterances = meeting.utterances.select_related("speaker").prefetch_related("topics")
+    utterances = meeting.utterances.select_related("speaker").prefetch_related(
+        Prefetch("taggings", queryset=Tagging.objects.select_related("topic"))
+    )
     participants = (
         Speaker.objects.filter(utterances__meeting=meeting)
         .annotate(turns=Count("utterances", filter=Q(utterances__meeting=meeting)))
@@ -181,7 +184,9 @@ def meeting_original(request, slug):
 
 def utterance(request, slug, sequence):
     utterance = get_object_or_404(
-        Utterance.objects.select_related("meeting", "speaker").prefetch_related("topics"),
+        Utterance.objects.select_related("meeting", "speaker").prefetch_related(
+            Prefetch("taggings", queryset=Tagging.objects.select_related("topic"))
+        ),
         meeting__slug=slug,
         sequence=sequence,
     )
@@ -258,7 +263,44 @@ def speaker(request, slug):
 
 def topic(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
-    return render(request, "statements/topic.html", {"topic": topic})
+    tagged = Utterance.objects.filter(taggings__topic=topic)
+    per_year = list(
+        tagged.annotate(year=ExtractYear("meeting__date"))
+        .values("year")
+        .annotate(turns=Count("id"))
+        .order_by("year")
+    )
+    largest = max((row["turns"] for row in per_year), default=0)
+    for row in per_year:
+        row["share"] = round(100 * row["turns"] / largest) if largest else 0
+    speakers = (
+        Speaker.objects.filter(utterances__taggings__topic=topic)
+        .annotate(turns=Count("utterances"), words=Sum("utterances__word_count"))
+        .order_by("-turns", "-words")[:10]
+    )
+    # Central: the meetings that give the largest share of their turns to the topic.
+    meetings = (
+        Meeting.objects.annotate(
+            turns=Count("utterances", distinct=True),
+            on_topic=Count(
+                "utterances", filter=Q(utterances__taggings__topic=topic), distinct=True
+            ),
+        )
+        .filter(on_topic__gt=0)
+        .annotate(share=100 * F("on_topic") / F("turns"))
+        .order_by("-share", "-on_topic", "-date")[:10]
+    )
+    return render(
+        request,
+        "statements/topic.html",
+        {
+            "topic": topic,
+            "total": tagged.count(),
+            "per_year": per_year,
+            "speakers": speakers,
+            "meetings": meetings,
+        },
+    )
 
 
 def meetings(request):
