@@ -37,13 +37,13 @@ class TopicForm(forms.ModelForm):
 
     class Meta:
         model = Topic
-        fields = ["name", "slug", "description", "terms", "exclusions", "min_matches"]
+        fields = ["name", "slug", "description", "terms", "exclusions", "min_mentions"]
 
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     form = TopicForm
-    list_display = ["name", "tagged", "min_matches", "description"]
+    list_display = ["name", "tagged", "min_mentions", "description"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
 

@@ -126,9 +126,10 @@ class Topic(models.Model):
         help_text="Phrases that keep the rules from tagging an utterance that contains them, "
         "one per line.",
     )
-    min_matches = models.PositiveSmallIntegerField(
-        default=1,
-        help_text="How many different terms an utterance must contain to be tagged.",
+    min_mentions = models.PositiveSmallIntegerField(
+        default=2,
+        help_text="How many times an utterance of 150 words or more must mention the terms to "
+        "be tagged; in a shorter one, one mention is enough.",
     )
 
     class Meta:
@@ -214,6 +215,9 @@ class Tagging(models.Model):
         blank=True,
         help_text="The topic's terms the utterance contains.",
     )
+    mentions = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times the utterance mentions the terms."
+    )
 
     class Meta:
         constraints = [
@@ -228,7 +232,8 @@ class Tagging(models.Model):
     def explanation(self) -> str:
         if self.source == self.Source.MANUAL:
             return "Added by an editor"
-        return "Matched: " + ", ".join(self.matched)
+        times = "once" if self.mentions == 1 else f"{self.mentions} times"
+        return f"Mentions {', '.join(self.matched)} ({times})"
 
 
 class TopicOverride(models.Model):

@@ -1,9 +1,10 @@
 """Tagging utterances with topics, in the database, a set at a time.
 
-A topic's rules are its terms (words and phrases in web-search syntax, matched through the same
-stemmed, accent-folded search vector as search), its exclusions, and how many different terms
-must match. Editors' corrections (`TopicOverride`) win over the rules and survive every retag.
-Each rule tagging records the terms that matched, so it can explain itself.
+A topic's rules are its terms (words and phrases, matched through the same stemmed,
+accent-folded search vector as search), its exclusions, and how many mentions a longer turn needs:
+a passing mention in a long statement is not what the statement is about. Editors' corrections
+(`TopicOverride`) win over the rules and survive every retag. Each rule tagging records the terms
+that matched and how often, so it can explain itself.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from django.db import connection, transaction
 
 from statements.models import Meeting, Topic
 
+# In a turn this short one mention of a topic is enough; longer turns must come back to it.
+SHORT_TURN = 150
+# A term is a phrase: its words must come together, in order ("rule of law").
+PHRASE = """archive_query('"' || replace({}, '"', '') || '"')"""
 # Each statement is limited to a scope: %(meeting)s, %(utterances)s and %(topic)s are NULL for
 # "all", and PostgreSQL plans each run with the actual values.
 SCOPE = """
@@ -27,26 +32,55 @@ RETAG = [
     WHERE tagging.utterance_id = u.id AND {SCOPE}
       AND (%(topic)s::bigint IS NULL OR tagging.topic_id = %(topic)s)
     """,
+    # Each term's query, and the stems it looks for, are worked out once; utterances are found
+    # through the search index, and their mentions counted from the vector's positions.
     f"""
-    INSERT INTO statements_tagging (utterance_id, topic_id, source, matched)
-    SELECT u.id, topic.id, 'rule', array_agg(DISTINCT term ORDER BY term)
-    FROM statements_topic AS topic
-    CROSS JOIN LATERAL unnest(topic.terms) AS term
-    JOIN statements_utterance AS u ON u.search_vector @@ archive_query(term)
-    WHERE {SCOPE}
-      AND (%(topic)s::bigint IS NULL OR topic.id = %(topic)s)
-      AND NOT EXISTS (
-          SELECT 1 FROM unnest(topic.exclusions) AS exclusion
-          WHERE u.search_vector @@ archive_query(exclusion))
-      AND NOT EXISTS (
-          SELECT 1 FROM statements_topicoverride AS override
-          WHERE override.utterance_id = u.id AND override.topic_id = topic.id)
-    GROUP BY u.id, topic.id, topic.min_matches
-    HAVING count(DISTINCT term) >= topic.min_matches
+    WITH rules AS MATERIALIZED (
+        SELECT topic.id AS topic_id, topic.min_mentions, term, query,
+               ARRAY(SELECT m[1] FROM regexp_matches(query::text, '''([^'']+)''', 'g') AS m)
+                   AS stems
+        FROM statements_topic AS topic
+        CROSS JOIN LATERAL unnest(topic.terms) AS term
+        CROSS JOIN LATERAL {PHRASE.format("term")} AS query
+        WHERE %(topic)s::bigint IS NULL OR topic.id = %(topic)s
+    ),
+    exclusions AS MATERIALIZED (
+        SELECT topic.id AS topic_id, {PHRASE.format("exclusion")} AS query
+        FROM statements_topic AS topic
+        CROSS JOIN LATERAL unnest(topic.exclusions) AS exclusion
+    ),
+    matches AS (
+        SELECT u.id AS utterance_id, u.word_count, rules.topic_id, rules.min_mentions,
+               rules.term,
+               -- Spellings of one stem (firearm, firearms) count their mentions once.
+               row_number() OVER (
+                   PARTITION BY u.id, rules.topic_id, rules.stems ORDER BY rules.term
+               ) = 1 AS first_spelling,
+               (SELECT coalesce(sum(array_length(v.positions, 1)), 0)
+                FROM unnest(u.search_vector) AS v
+                WHERE v.lexeme = ANY(rules.stems)) / greatest(cardinality(rules.stems), 1)
+                   AS mentions
+        FROM rules
+        JOIN statements_utterance AS u ON u.search_vector @@ rules.query
+        WHERE {SCOPE}
+          AND NOT EXISTS (
+              SELECT 1 FROM exclusions
+              WHERE exclusions.topic_id = rules.topic_id AND u.search_vector @@ exclusions.query)
+          AND NOT EXISTS (
+              SELECT 1 FROM statements_topicoverride AS override
+              WHERE override.utterance_id = u.id AND override.topic_id = rules.topic_id)
+    )
+    INSERT INTO statements_tagging (utterance_id, topic_id, source, matched, mentions)
+    SELECT utterance_id, topic_id, 'rule',
+           array_agg(term ORDER BY term) FILTER (WHERE first_spelling),
+           sum(mentions) FILTER (WHERE first_spelling)
+    FROM matches
+    GROUP BY utterance_id, topic_id, min_mentions, word_count
+    HAVING word_count < {SHORT_TURN} OR sum(mentions) FILTER (WHERE first_spelling) >= min_mentions
     """,
     f"""
-    INSERT INTO statements_tagging (utterance_id, topic_id, source, matched)
-    SELECT override.utterance_id, override.topic_id, 'manual', '{{}}'
+    INSERT INTO statements_tagging (utterance_id, topic_id, source, matched, mentions)
+    SELECT override.utterance_id, override.topic_id, 'manual', '{{}}', 0
     FROM statements_topicoverride AS override
     JOIN statements_utterance AS u ON u.id = override.utterance_id
     WHERE override.applies AND {SCOPE}
@@ -69,10 +103,11 @@ def retag(
     }
     count = 0
     with transaction.atomic(), connection.cursor() as cursor:
-        for statement in RETAG:
+        delete, *inserts = RETAG
+        cursor.execute(delete, params)
+        for statement in inserts:
             cursor.execute(statement, params)
-            if statement.lstrip().startswith("INSERT"):
-                count += cursor.rowcount
+            count += cursor.rowcount
     return count
 
 

@@ -22,7 +22,7 @@ def seed(apps, schema_editor):
                 "description": topic["description"],
                 "terms": topic["terms"],
                 "exclusions": topic.get("exclude", []),
-                "min_matches": topic.get("min_matches", 1),
+                "min_mentions": topic.get("min_mentions", 2),
             },
         )
 
