@@ -260,3 +260,36 @@ class TopicOverride(models.Model):
     def __str__(self) -> str:
         verb = "add" if self.applies else "remove"
         return f"{verb} {self.topic} on {self.utterance_id}"
+
+
+class Upload(models.Model):
+    """A transcript sent through the admin: who sent it, when, and the file exactly as sent."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "Previewed, not saved"
+        SAVED = "saved", "Saved as a meeting"
+        DUPLICATE = "duplicate", "Already in the archive"
+        REFUSED = "refused", "Refused"
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="uploads"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    filename = models.CharField(max_length=255, blank=True, help_text="Empty for pasted text.")
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    original = models.BinaryField(help_text="The file as sent, byte for byte.")
+    text = models.TextField(blank=True, help_text="The transcript text read from the file.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PREVIEWED)
+    message = models.TextField(blank=True, help_text="Why it was refused, if it was.")
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="uploads"
+    )
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        indexes = [models.Index(fields=["sha256"], name="upload_sha256")]
+
+    def __str__(self) -> str:
+        return f"{self.filename or 'Pasted text'} ({self.uploaded_at:%Y-%m-%d %H:%M})"
