@@ -1,10 +1,18 @@
-from django import forms
-from django.contrib import admin
-from django.contrib.postgres.forms import SimpleArrayField
-from django.db.models import Count
-from django.utils.html import format_html_join
+import hashlib
 
-from statements import topics
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.postgres.forms import SimpleArrayField
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from statements import ingest, topics
+from statements.forms import MetadataForm, SpeakersForm, UploadForm
 from statements.models import (
     Meeting,
     Speaker,
@@ -12,8 +20,13 @@ from statements.models import (
     Tagging,
     Topic,
     TopicOverride,
+    Upload,
     Utterance,
 )
+
+admin.site.site_header = "Diplomatic Statements Archive"
+admin.site.site_title = "Archive admin"
+admin.site.index_title = "Archive administration"
 
 
 class LinesField(SimpleArrayField):
@@ -74,13 +87,60 @@ class SpeakerAdmin(admin.ModelAdmin):
     search_fields = ["name", "role", "aliases__label"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [SpeakerAliasInline]
+    actions = ["merge"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n=Count("utterances"))
 
+    @admin.action(description="Merge the selected speakers into one", permissions=["change"])
+    def merge(self, request, queryset):
+        speakers = list(queryset.order_by("name"))
+        if len(speakers) < 2:
+            self.message_user(request, "Select at least two speakers to merge.", messages.WARNING)
+            return None
+        keep_id = request.POST.get("keep")
+        if keep_id and request.POST.get("confirm"):
+            keep = next((s for s in speakers if str(s.pk) == keep_id), None)
+            if keep is None:
+                self.message_user(request, "Choose the speaker to keep.", messages.ERROR)
+                return None
+            ingest.merge_speakers(keep, speakers)
+            self.message_user(request, f"Merged {len(speakers)} speakers into {keep}.")
+            return None
+        return TemplateResponse(
+            request,
+            "admin/statements/merge_speakers.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Merge speakers",
+                "speakers": speakers,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
     @admin.display(description="Utterances", ordering="n")
     def utterance_count(self, speaker):
         return speaker.n
+
+
+@admin.register(SpeakerAlias)
+class SpeakerAliasAdmin(admin.ModelAdmin):
+    list_display = ["label", "speaker", "key"]
+    search_fields = ["label", "speaker__name"]
+    autocomplete_fields = ["speaker"]
+    readonly_fields = ["key"]
+    actions = ["split"]
+
+    @admin.action(description="Split into a speaker of its own", permissions=["change"])
+    def split(self, request, queryset):
+        for alias in queryset.select_related("speaker"):
+            old = alias.speaker
+            speaker = ingest.split_alias(alias)
+            self.message_user(
+                request,
+                f"“{alias.label}” is now {speaker}, no longer {old}; review the new speaker.",
+            )
 
 
 class TaggingInline(admin.TabularInline):
@@ -166,6 +226,8 @@ class UtteranceInline(admin.TabularInline):
 
 @admin.register(Meeting)
 class MeetingAdmin(admin.ModelAdmin):
+    change_list_template = "admin/statements/meeting/change_list.html"
+    change_form_template = "admin/statements/meeting/change_form.html"
     list_display = ["title", "date", "kind", "location", "utterance_count"]
     list_filter = ["kind", "date"]
     search_fields = ["title", "location", "venue", "series"]
@@ -179,3 +241,212 @@ class MeetingAdmin(admin.ModelAdmin):
     @admin.display(description="Utterances", ordering="n")
     def utterance_count(self, meeting):
         return meeting.n
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("upload/", view(self.upload_view), name="statements_meeting_upload"),
+            path(
+                "upload/<int:upload_id>/",
+                view(self.preview_view),
+                name="statements_meeting_upload_preview",
+            ),
+            path(
+                "<int:meeting_id>/replace/",
+                view(self.replace_view),
+                name="statements_meeting_replace",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _require_upload_permission(self, request):
+        if not request.user.has_perm("statements.add_meeting"):
+            raise PermissionDenied
+
+    def upload_view(self, request, replaces: Meeting | None = None):
+        """Step one: a file or pasted text, read and checked; nothing goes in the archive yet."""
+        self._require_upload_permission(request)
+        posted = request.method == "POST"
+        form = UploadForm(request.POST, request.FILES) if posted else UploadForm()
+        if posted:
+            if form.is_valid():
+                upload = _record_upload(request, form.cleaned_data, replaces=replaces)
+                return redirect("admin:statements_meeting_upload_preview", upload.pk)
+            _record_refusal(request, form)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Replace the transcript of {replaces}" if replaces else "Upload a transcript",
+            "form": form,
+            "replaces": replaces,
+            "opts": self.model._meta,
+            "max_mb": settings.TRANSCRIPT_MAX_BYTES // (1024 * 1024),
+        }
+        return TemplateResponse(request, "admin/statements/upload.html", context)
+
+    def replace_view(self, request, meeting_id: int):
+        return self.upload_view(request, replaces=get_object_or_404(Meeting, pk=meeting_id))
+
+    def preview_view(self, request, upload_id: int):
+        """Step two: every turn as it would be stored, the speakers to settle, then confirm."""
+        self._require_upload_permission(request)
+        upload = get_object_or_404(Upload, pk=upload_id)
+        if upload.status == Upload.Status.SAVED and upload.meeting:
+            return redirect("admin:statements_meeting_change", upload.meeting.pk)
+        try:
+            plan = ingest.preview(upload.text)
+        except ingest.IngestError as error:
+            upload.status, upload.message = Upload.Status.REFUSED, str(error)
+            upload.save(update_fields=["status", "message"])
+            self.message_user(request, str(error), messages.ERROR)
+            return redirect("admin:statements_meeting_upload")
+        initial = MetadataForm.initial_from(plan.info)
+        if upload.replaces:
+            initial = {name: getattr(upload.replaces, name) for name in initial}
+        data = request.POST if request.method == "POST" else None
+        metadata = MetadataForm(data, initial=initial, prefix="meeting")
+        speakers = SpeakersForm(data, labels=plan.labels, speakers=plan.speakers, prefix="label")
+        duplicate = plan.duplicate
+        if data is not None and duplicate is None and metadata.is_valid() and speakers.is_valid():
+            try:
+                result = ingest.ingest(
+                    upload.text, metadata.info(), speakers.choices(), replacing=upload.replaces
+                )
+            except ingest.IngestError as error:
+                metadata.add_error(None, str(error))
+            else:
+                return self._saved(request, upload, result)
+        if duplicate is not None and upload.status == Upload.Status.PREVIEWED:
+            upload.status, upload.meeting = Upload.Status.DUPLICATE, duplicate
+            upload.save(update_fields=["status", "meeting"])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Check the transcript before it goes in",
+            "upload": upload,
+            "plan": plan,
+            "metadata": metadata,
+            "speakers": speakers,
+            "turns": _preview_rows(plan),
+            "duplicate": duplicate,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/statements/upload_preview.html", context)
+
+    def _saved(self, request, upload: Upload, result: ingest.IngestResult):
+        upload.status = Upload.Status.SAVED if result.created else Upload.Status.DUPLICATE
+        upload.meeting = result.meeting
+        upload.save(update_fields=["status", "meeting"])
+        if not result.created:
+            self.message_user(
+                request, "This transcript is already in the archive.", messages.WARNING
+            )
+        else:
+            kept = (
+                f" Kept {result.corrections_kept} earlier corrections; "
+                f"{result.corrections_dropped} no longer fit."
+                if upload.replaces
+                else ""
+            )
+            self.message_user(
+                request,
+                format_html(
+                    'Saved {} turns. {} <a href="{}">See it in the archive</a>.',
+                    result.utterances,
+                    kept,
+                    result.meeting.get_absolute_url(),
+                ),
+            )
+        return redirect("admin:statements_meeting_change", result.meeting.pk)
+
+
+def _preview_rows(plan: ingest.Preview) -> list[dict]:
+    resolutions = {label.label: label.resolution for label in plan.labels}
+    rows = []
+    for number, (turn, kind) in enumerate(zip(plan.transcript.turns, plan.kinds, strict=True), 1):
+        resolution = resolutions[turn.label]
+        known = plan.speakers.get(resolution.speaker_id)
+        rows.append(
+            {
+                "number": number,
+                "turn": turn,
+                "kind": kind,
+                "speaker": known.name if known else f"({resolution.how})",
+            }
+        )
+    return rows
+
+
+def _record_upload(request, data: dict, replaces: Meeting | None = None, **fields) -> Upload:
+    original = data.get("original", b"")
+    return Upload.objects.create(
+        uploaded_by=request.user,
+        filename=data.get("filename", ""),
+        content_type=data.get("content_type", ""),
+        size=len(original),
+        sha256=hashlib.sha256(original).hexdigest(),
+        original=original,
+        text=data.get("text", ""),
+        replaces=replaces,
+        **fields,
+    )
+
+
+def _record_refusal(request, form: UploadForm) -> None:
+    """Refused uploads are recorded too, without their bytes when they are over the limit."""
+    upload = form.files.get("file")
+    if upload is not None:
+        too_big = upload.size > settings.TRANSCRIPT_MAX_BYTES
+        original = b"" if too_big else upload.read()
+        name, content_type, size = upload.name, upload.content_type or "", upload.size
+    elif form.data.get("pasted", "").strip():
+        original = form.data["pasted"].encode("utf-8")
+        name, content_type, size = "", "text/plain", len(original)
+    else:
+        return
+    Upload.objects.create(
+        uploaded_by=request.user,
+        filename=name,
+        content_type=content_type,
+        size=size,
+        sha256=hashlib.sha256(original).hexdigest() if original else "",
+        original=original,
+        status=Upload.Status.REFUSED,
+        message=" ".join(form.non_field_errors()),
+    )
+
+
+@admin.register(Upload)
+class UploadAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "uploaded_by", "status", "size", "short_sha256", "meeting_link"]
+    list_filter = ["status"]
+    search_fields = ["filename", "sha256", "message"]
+    readonly_fields = [
+        "uploaded_by",
+        "uploaded_at",
+        "filename",
+        "content_type",
+        "size",
+        "sha256",
+        "status",
+        "message",
+        "meeting",
+        "replaces",
+        "text",
+    ]
+    exclude = ["original"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="SHA-256")
+    def short_sha256(self, upload):
+        return upload.sha256[:12]
+
+    @admin.display(description="Meeting")
+    def meeting_link(self, upload):
+        if upload.meeting is None:
+            return "-"
+        url = reverse("admin:statements_meeting_change", args=[upload.meeting.pk])
+        return format_html('<a href="{}">{}</a>', url, upload.meeting)

@@ -9,16 +9,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import unicodedata
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.db import transaction
 from django.utils.text import slugify
 
 from statements import parser, topics
-from statements.models import Meeting, Speaker, SpeakerAlias, Utterance
+from statements.models import Meeting, Speaker, SpeakerAlias, TopicOverride, Utterance
 from statements.speakers import QUESTION, Registry, Resolution, interviewer_name, label_key
 from statements.speakers import turn_kinds as classify_turns
+
+# A turn this long usually means a speaker label was missed and two turns ran together.
+LONG_TURN = 2500
 
 
 class IngestError(ValueError):
@@ -44,10 +48,42 @@ class IngestResult:
     created: bool
     utterances: int = 0
     new_speakers: list[Speaker] = field(default_factory=list)
+    corrections_kept: int = 0
+    corrections_dropped: int = 0
 
     @property
     def speakers_to_review(self) -> list[Speaker]:
         return [s for s in self.new_speakers if s.needs_review]
+
+
+@dataclass
+class LabelChoice:
+    """An editor's decision for one label in the preview: an existing speaker, or a new one
+    (name, role, country, kind)."""
+
+    speaker_id: int | None = None
+    new_speaker: dict[str, str] | None = None
+
+
+@dataclass
+class LabelPlan:
+    """One label of a transcript as the preview shows it."""
+
+    label: str
+    turns: int
+    resolution: Resolution
+    suggestions: list[int]
+
+
+@dataclass
+class Preview:
+    transcript: parser.Transcript
+    info: MeetingInfo
+    labels: list[LabelPlan]
+    kinds: list[str]
+    warnings: list[str]
+    duplicate: Meeting | None
+    speakers: dict
 
 
 def decode(data: bytes, name: str = "the file") -> str:
@@ -95,8 +131,41 @@ def meeting_kind(value: str) -> str:
     )
 
 
-def ingest(text: str, info: MeetingInfo | None = None) -> IngestResult:
-    """Store a transcript as a meeting with its utterances, or return the one already stored."""
+def preview(text: str, info: MeetingInfo | None = None) -> Preview:
+    """What ingesting a transcript would do, without writing anything."""
+    transcript = _parse(text)
+    info = _with_header(info or MeetingInfo(), transcript)
+    registry = Registry.from_database()
+    plan, _ = _plan_speakers(transcript, info, registry)
+    kinds = classify_turns([plan[turn.label] for turn in transcript.turns], registry.speakers)
+    counts = Counter(turn.label for turn in transcript.turns)
+    labels = [
+        LabelPlan(label, counts[label], resolution, registry.suggestions(label))
+        for label, resolution in plan.items()
+    ]
+    return Preview(
+        transcript=transcript,
+        info=info,
+        labels=labels,
+        kinds=kinds,
+        warnings=_warnings(transcript, labels, registry),
+        duplicate=Meeting.objects.filter(content_hash=content_hash(text)).first(),
+        speakers=registry.speakers,
+    )
+
+
+def ingest(
+    text: str,
+    info: MeetingInfo | None = None,
+    choices: dict[str, LabelChoice] | None = None,
+    replacing: Meeting | None = None,
+) -> IngestResult:
+    """Store a transcript as a meeting with its utterances, in one transaction.
+
+    A transcript already in the archive is not stored again: its meeting is returned. `choices`
+    are an editor's decisions from the preview, label by label. `replacing` puts a corrected
+    transcript in place of a meeting's, keeping the corrections that still apply to it.
+    """
     info = info or MeetingInfo()
     if not text.strip():
         raise IngestError("The transcript is empty.")
@@ -105,36 +174,43 @@ def ingest(text: str, info: MeetingInfo | None = None) -> IngestResult:
     if existing is not None:
         return IngestResult(meeting=existing, created=False)
 
-    transcript = parser.parse(text)
-    if not transcript.turns:
-        raise IngestError(
-            "No speaker turns were found: a turn starts with a speaker label such as "
-            "'SECRETARY BLINKEN:' or 'Q' at the start of a paragraph."
-        )
-    date = info.date or transcript.date
-    if date is None:
+    transcript = _parse(text)
+    info = _with_header(info, transcript)
+    if info.date is None:
         raise IngestError("The transcript has no date: give one (its header names none).")
-    kind = meeting_kind(info.kind) if info.kind else _guess_kind(info.title or transcript.title)
-    title = info.title or transcript.title or f"{Meeting.Kind(kind).label} of {date:%B %-d, %Y}"
-
+    fields = {
+        "title": (info.title or f"{Meeting.Kind(info.kind).label} of {info.date:%B %-d, %Y}")[:500],
+        "date": info.date,
+        "kind": info.kind,
+        "location": info.location,
+        "venue": info.venue,
+        "series": info.series,
+        "source_url": info.source_url,
+        "raw_text": text,
+        "content_hash": digest,
+        "header": transcript.header,
+        "trailer": transcript.trailer,
+    }
     with transaction.atomic():
-        meeting = Meeting.objects.create(
-            title=title[:500],
-            slug=_unique_slug(Meeting, f"{date:%Y-%m-%d} {title}"),
-            date=date,
-            kind=kind,
-            location=info.location or transcript.location,
-            venue=info.venue or transcript.venue,
-            series=info.series,
-            source_url=info.source_url,
-            raw_text=text,
-            content_hash=digest,
-            header=transcript.header,
-            trailer=transcript.trailer,
-        )
-        resolutions, new_speakers, registry = _resolve_speakers(transcript, meeting)
+        if replacing is None:
+            slug = _unique_slug(Meeting, f"{info.date:%Y-%m-%d} {fields['title']}")
+            meeting = Meeting.objects.create(slug=slug, **fields)
+            corrections = None
+        else:
+            meeting = replacing
+            corrections = _Corrections.of(meeting)
+            meeting.utterances.all().delete()
+            for name, value in fields.items():
+                setattr(meeting, name, value)
+            meeting.save()
+        registry = Registry.from_database()
+        plan, interviewer = _plan_speakers(transcript, info, registry)
+        by_label, new_speakers = _apply_plan(plan, choices or {}, interviewer)
+        if new_speakers or choices:
+            registry = Registry.from_database()
+        resolutions = [by_label[turn.label] for turn in transcript.turns]
         kinds = classify_turns(resolutions, registry.speakers)
-        Utterance.objects.bulk_create(
+        utterances = Utterance.objects.bulk_create(
             Utterance(
                 meeting=meeting,
                 sequence=number,
@@ -150,64 +226,174 @@ def ingest(text: str, info: MeetingInfo | None = None) -> IngestResult:
                 zip(transcript.turns, resolutions, kinds, strict=True), start=1
             )
         )
+        kept = dropped = 0
+        if corrections is not None:
+            kept, dropped = corrections.restore(utterances, chosen=set(choices or {}))
         topics.retag(meeting=meeting)
     return IngestResult(
         meeting=meeting,
         created=True,
-        utterances=len(transcript.turns),
+        utterances=len(utterances),
         new_speakers=new_speakers,
+        corrections_kept=kept,
+        corrections_dropped=dropped,
     )
 
 
-def _resolve_speakers(
-    transcript: parser.Transcript, meeting: Meeting
-) -> tuple[list[Resolution], list[Speaker], Registry]:
-    """Resolve every label, creating speakers for labels no known person answers to."""
-    registry = Registry.from_database()
-    new_speakers: list[Speaker] = []
-    by_label: dict[str, Resolution] = {}
-    interviewer = _interviewer(meeting, registry, new_speakers)
+def _parse(text: str) -> parser.Transcript:
+    if not text.strip():
+        raise IngestError("The transcript is empty.")
+    transcript = parser.parse(text)
+    if not transcript.turns:
+        raise IngestError(
+            "No speaker turns were found: a turn starts with a speaker label such as "
+            "'SECRETARY BLINKEN:' or 'Q' at the start of a paragraph."
+        )
+    return transcript
 
+
+def _with_header(info: MeetingInfo, transcript: parser.Transcript) -> MeetingInfo:
+    """The uploader's metadata, with what they left out taken from the transcript's header."""
+    title = info.title or transcript.title
+    return replace(
+        info,
+        title=title,
+        date=info.date or transcript.date,
+        kind=meeting_kind(info.kind) if info.kind else _guess_kind(title),
+        location=info.location or transcript.location,
+        venue=info.venue or transcript.venue,
+    )
+
+
+def _plan_speakers(
+    transcript: parser.Transcript, info: MeetingInfo, registry: Registry
+) -> tuple[dict[str, Resolution], dict[str, str] | None]:
+    """How each label resolves, and the interviewer to create if the title names an unknown
+    one. Writes nothing."""
+    interviewer_id, interviewer = None, None
+    named = interviewer_name(info.title) if info.kind == Meeting.Kind.INTERVIEW else None
+    if named is not None:
+        name, outlet = named
+        interviewer_id = registry.find_person(name)
+        if interviewer_id is None:
+            interviewer = {"name": name, "role": f"Journalist, {outlet}", "kind": "journalist"}
+    plan = {}
     for label in dict.fromkeys(turn.label for turn in transcript.turns):
         resolution = registry.resolve(label)
-        if resolution.how == "generic" and resolution.generic_kind == QUESTION and interviewer:
-            resolution = Resolution(
-                label, "interviewer", interviewer.id, QUESTION, parts=resolution.parts
-            )
+        if resolution.generic_kind == QUESTION and resolution.how == "generic" and named:
+            resolution = replace(resolution, how="interviewer", speaker_id=interviewer_id)
+        plan[label] = resolution
+    return plan, interviewer
+
+
+def _apply_plan(
+    plan: dict[str, Resolution], choices: dict[str, LabelChoice], interviewer: dict | None
+) -> tuple[dict[str, Resolution], list[Speaker]]:
+    """Create the speakers the plan and the editor's choices call for, and the aliases that let
+    the next transcript resolve the same way."""
+    new_speakers: list[Speaker] = []
+    created_interviewer = None
+    resolved = {}
+    for label, resolution in plan.items():
+        choice = choices.get(label)
+        if choice is not None and choice.speaker_id is not None:
+            resolution = replace(resolution, how="chosen", speaker_id=choice.speaker_id)
+        elif choice is not None and choice.new_speaker is not None:
+            speaker = _create_speaker(**choice.new_speaker, needs_review=False)
+            new_speakers.append(speaker)
+            resolution = replace(resolution, how="chosen", speaker_id=speaker.id)
         elif resolution.how == "new":
             speaker = _create_speaker(**resolution.suggested_speaker(), needs_review=True)
             new_speakers.append(speaker)
-            resolution = Resolution(label, "new", speaker.id, parts=resolution.parts)
-        if resolution.how in {"alias", "name", "fuzzy", "new"}:
+            resolution = replace(resolution, speaker_id=speaker.id)
+        elif resolution.how == "interviewer" and resolution.speaker_id is None:
+            if created_interviewer is None:
+                created_interviewer = _create_speaker(**interviewer, needs_review=True)
+                new_speakers.append(created_interviewer)
+            resolution = replace(resolution, speaker_id=created_interviewer.id)
+        # Generic labels (QUESTION, MODERATOR) name different people in different meetings.
+        if resolution.speaker_id is not None and resolution.generic_kind is None:
             SpeakerAlias.objects.get_or_create(
                 key=label_key(label),
                 defaults={"speaker_id": resolution.speaker_id, "label": label},
             )
-        by_label[label] = resolution
-
-    if new_speakers:
-        registry = Registry.from_database()
-    return [by_label[turn.label] for turn in transcript.turns], new_speakers, registry
+        resolved[label] = resolution
+    return resolved, new_speakers
 
 
-def _interviewer(
-    meeting: Meeting, registry: Registry, new_speakers: list[Speaker]
-) -> Speaker | None:
-    """In an interview whose title names the journalist, that journalist asks the questions."""
-    if meeting.kind != Meeting.Kind.INTERVIEW:
-        return None
-    named = interviewer_name(meeting.title)
-    if named is None:
-        return None
-    name, outlet = named
-    speaker_id = registry.find_person(name)
-    if speaker_id is not None:
-        return Speaker.objects.get(pk=speaker_id)
-    speaker = _create_speaker(
-        name=name, role=f"Journalist, {outlet}", country="", kind="journalist", needs_review=True
-    )
-    new_speakers.append(speaker)
-    return speaker
+def _warnings(
+    transcript: parser.Transcript, labels: list[LabelPlan], registry: Registry
+) -> list[str]:
+    warnings = []
+    for plan in labels:
+        if plan.resolution.how == "new":
+            warnings.append(
+                f"No known speaker answers to “{plan.label}”: a new speaker will be created "
+                "and marked for review, unless you pick one."
+            )
+        elif plan.resolution.how == "fuzzy":
+            name = registry.speakers[plan.resolution.speaker_id].name
+            warnings.append(f"“{plan.label}” was matched to {name} by a near spelling: check it.")
+    for number, turn in enumerate(transcript.turns, start=1):
+        if turn.word_count > LONG_TURN:
+            warnings.append(
+                f"Turn {number} ({turn.label}) has {turn.word_count} words: a speaker label may "
+                "have been missed, merging two turns."
+            )
+    for miss in transcript.near_misses:
+        warnings.append(
+            f"Line {miss.line} looks like a speaker label but was read as speech: “{miss.text}”."
+        )
+    return warnings
+
+
+class _Corrections:
+    """The hand-made corrections on a meeting's utterances, to carry over to a corrected
+    transcript: the speaker an utterance was given and its topic overrides, found again by the
+    turn's label and text."""
+
+    def __init__(self, speakers: dict, overrides: dict):
+        self.speakers = speakers
+        self.overrides = overrides
+
+    @staticmethod
+    def key(label: str, text: str) -> tuple[str, str]:
+        return label_key(label), " ".join(parser.words(text)).casefold()
+
+    @classmethod
+    def of(cls, meeting: Meeting) -> _Corrections:
+        speakers, overrides = {}, {}
+        for utterance in meeting.utterances.prefetch_related("overrides"):
+            key = cls.key(utterance.speaker_label, utterance.text)
+            speakers[key] = utterance.speaker_id
+            overrides[key] = [
+                {
+                    "topic_id": o.topic_id,
+                    "applies": o.applies,
+                    "note": o.note,
+                    "created_by_id": o.created_by_id,
+                }
+                for o in utterance.overrides.all()
+            ]
+        return cls(speakers, overrides)
+
+    def restore(self, utterances: list[Utterance], chosen: set[str]) -> tuple[int, int]:
+        """Re-apply what still fits; how many corrections were kept and how many dropped."""
+        kept, found = 0, set()
+        for utterance in utterances:
+            key = self.key(utterance.speaker_label, utterance.text)
+            if key not in self.speakers:
+                continue
+            found.add(key)
+            old_speaker = self.speakers[key]
+            if utterance.speaker_label not in chosen and old_speaker != utterance.speaker_id:
+                Utterance.objects.filter(pk=utterance.pk).update(speaker_id=old_speaker)
+                kept += 1
+            for override in self.overrides[key]:
+                TopicOverride.objects.create(utterance=utterance, **override)
+                kept += 1
+        dropped = sum(len(v) for k, v in self.overrides.items() if k not in found)
+        return kept, dropped
 
 
 def _create_speaker(**fields) -> Speaker:
@@ -239,3 +425,31 @@ def _guess_kind(title: str) -> str:
         if any(word in lowered for word in words):
             return kind
     return Meeting.Kind.INTERVIEW if interviewer_name(title) else Meeting.Kind.OTHER
+
+
+def merge_speakers(keep: Speaker, others: list[Speaker]) -> None:
+    """Make several speakers one: their labels and utterances move to `keep`, which is otherwise
+    left as it is, and the others are deleted."""
+    others = [other for other in others if other.pk != keep.pk]
+    with transaction.atomic():
+        SpeakerAlias.objects.filter(speaker__in=others).update(speaker=keep)
+        Utterance.objects.filter(speaker__in=others).update(speaker=keep)
+        Speaker.objects.filter(pk__in=[other.pk for other in others]).delete()
+
+
+def split_alias(alias: SpeakerAlias) -> Speaker:
+    """Undo a wrong match: the label becomes a speaker of its own, marked for review, and takes
+    with it the utterances given under that label."""
+    with transaction.atomic():
+        old = alias.speaker
+        fields = Registry([]).resolve(alias.label).suggested_speaker()
+        speaker = _create_speaker(**fields, needs_review=True)
+        labels = {
+            label
+            for label in old.utterances.values_list("speaker_label", flat=True).distinct()
+            if label_key(label) == alias.key
+        }
+        old.utterances.filter(speaker_label__in=labels).update(speaker=speaker)
+        alias.speaker = speaker
+        alias.save(update_fields=["speaker"])
+    return speaker

@@ -286,6 +286,14 @@ class Upload(models.Model):
     meeting = models.ForeignKey(
         Meeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="uploads"
     )
+    replaces = models.ForeignKey(
+        Meeting,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The meeting whose transcript this corrected version replaces.",
+    )
 
     class Meta:
         ordering = ["-uploaded_at"]
