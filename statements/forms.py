@@ -98,9 +98,12 @@ class SpeakersForm(forms.Form):
                     (NEW, "A new speaker: give the name, role and country below"),
                 ],
             )
-            self.fields[f"name_{number}"] = forms.CharField(max_length=200, required=False)
-            self.fields[f"role_{number}"] = forms.CharField(max_length=200, required=False)
-            self.fields[f"country_{number}"] = forms.CharField(max_length=100, required=False)
+            for field, size in (("name", 200), ("role", 200), ("country", 100)):
+                self.fields[f"{field}_{number}"] = forms.CharField(
+                    max_length=size,
+                    required=False,
+                    widget=forms.TextInput(attrs={"placeholder": field.capitalize()}),
+                )
 
     def rows(self):
         """Each label with its bound fields, for the template."""
