@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.postgres.forms import SimpleArrayField
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -416,7 +417,15 @@ def _record_refusal(request, form: UploadForm) -> None:
 
 @admin.register(Upload)
 class UploadAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "uploaded_by", "status", "size", "short_sha256", "meeting_link"]
+    list_display = [
+        "__str__",
+        "uploaded_by",
+        "status",
+        "size",
+        "short_sha256",
+        "meeting_link",
+        "download",
+    ]
     list_filter = ["status"]
     search_fields = ["filename", "sha256", "message"]
     readonly_fields = [
@@ -439,6 +448,33 @@ class UploadAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:upload_id>/original/",
+                self.admin_site.admin_view(self.original_view),
+                name="statements_upload_original",
+            ),
+            *super().get_urls(),
+        ]
+
+    def original_view(self, request, upload_id: int):
+        """The file exactly as it was sent."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        upload = get_object_or_404(Upload, pk=upload_id)
+        response = HttpResponse(bytes(upload.original), content_type="application/octet-stream")
+        name = upload.filename or f"pasted-{upload.pk}.txt"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    @admin.display(description="Original")
+    def download(self, upload):
+        if not upload.original:
+            return "-"
+        url = reverse("admin:statements_upload_original", args=[upload.pk])
+        return format_html('<a href="{}">Download</a>', url)
 
     @admin.display(description="SHA-256")
     def short_sha256(self, upload):

@@ -409,3 +409,12 @@ def test_login_failures_are_rate_limited(client):
     )
     assert locked.status_code == 429
     assert "Too many failed logins" in locked.content.decode()
+
+
+def test_the_original_file_can_be_downloaded_byte_for_byte(client, editor):
+    send(client, "lima.txt", LIMA.encode("cp1252"))
+    upload = Upload.objects.get()
+    assert "Download" in client.get("/admin/statements/upload/").content.decode()
+    response = client.get(f"/admin/statements/upload/{upload.pk}/original/")
+    assert response.content == LIMA.encode("cp1252")
+    assert 'filename="lima.txt"' in response["Content-Disposition"]
