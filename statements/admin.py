@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.postgres.forms import SimpleArrayField
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -229,6 +230,7 @@ class UtteranceInline(admin.TabularInline):
 class MeetingAdmin(admin.ModelAdmin):
     change_list_template = "admin/statements/meeting/change_list.html"
     change_form_template = "admin/statements/meeting/change_form.html"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "date", "kind", "location", "utterance_count"]
     list_filter = ["kind", "date"]
     search_fields = ["title", "location", "venue", "series"]
