@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django import forms
 
 from statements.ingest import IngestError, LabelChoice, LabelPlan, MeetingInfo, decode
@@ -65,15 +67,7 @@ class MetadataForm(forms.Form):
 
     @classmethod
     def initial_from(cls, info: MeetingInfo) -> dict:
-        return {
-            "title": info.title,
-            "date": info.date,
-            "kind": info.kind,
-            "location": info.location,
-            "venue": info.venue,
-            "series": info.series,
-            "source_url": info.source_url,
-        }
+        return asdict(info)
 
     def info(self) -> MeetingInfo:
         return MeetingInfo(**self.cleaned_data)

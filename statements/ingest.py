@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 
 from django.conf import settings
 from django.db import transaction
@@ -178,14 +178,10 @@ def ingest(
     info = _with_header(info, transcript)
     if info.date is None:
         raise IngestError("The transcript has no date: give one (its header names none).")
+    title = info.title or f"{Meeting.Kind(info.kind).label} of {info.date:%B %-d, %Y}"
     fields = {
-        "title": (info.title or f"{Meeting.Kind(info.kind).label} of {info.date:%B %-d, %Y}")[:500],
-        "date": info.date,
-        "kind": info.kind,
-        "location": info.location,
-        "venue": info.venue,
-        "series": info.series,
-        "source_url": info.source_url,
+        **asdict(info),
+        "title": title[:500],
         "raw_text": text,
         "content_hash": digest,
         "header": transcript.header,
@@ -193,7 +189,7 @@ def ingest(
     }
     with transaction.atomic():
         if replacing is None:
-            slug = _unique_slug(Meeting, f"{info.date:%Y-%m-%d} {fields['title']}")
+            slug = _unique_slug(Meeting, f"{info.date:%Y-%m-%d} {title}")
             meeting = Meeting.objects.create(slug=slug, **fields)
             corrections = None
         else:

@@ -9,6 +9,19 @@ from django.urls import reverse
 SEARCH_CONFIG = "english_unaccent"
 
 
+class CountedByUtterancesQuerySet(models.QuerySet):
+    """For models with `utterances`: those that some utterances have, with how many."""
+
+    def counted(self, **where) -> models.QuerySet:
+        """e.g. `Topic.objects.counted(meeting=m)`: the topics of m's utterances, most first."""
+        condition = models.Q(**{f"utterances__{name}": value for name, value in where.items()})
+        return (
+            self.filter(condition)
+            .annotate(turns=models.Count("utterances", filter=condition))
+            .order_by("-turns", "name")
+        )
+
+
 class Meeting(models.Model):
     """One transcript: a press conference, briefing, interview or session."""
 
@@ -77,6 +90,8 @@ class Speaker(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CountedByUtterancesQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         indexes = [models.Index(fields=["country"], name="speaker_country")]
@@ -131,6 +146,8 @@ class Topic(models.Model):
         help_text="How many times an utterance of 150 words or more must mention the terms to "
         "be tagged; in a shorter one, one mention is enough.",
     )
+
+    objects = CountedByUtterancesQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

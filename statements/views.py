@@ -152,16 +152,8 @@ def meeting(request, slug):
     utterances = meeting.utterances.select_related("speaker").prefetch_related(
         Prefetch("taggings", queryset=Tagging.objects.select_related("topic"))
     )
-    participants = (
-        Speaker.objects.filter(utterances__meeting=meeting)
-        .annotate(turns=Count("utterances", filter=Q(utterances__meeting=meeting)))
-        .order_by("-turns", "name")
-    )
-    topics = (
-        Topic.objects.filter(utterances__meeting=meeting)
-        .annotate(turns=Count("utterances", filter=Q(utterances__meeting=meeting)))
-        .order_by("-turns", "name")
-    )
+    participants = Speaker.objects.counted(meeting=meeting)
+    topics = Topic.objects.counted(meeting=meeting)
     return render(
         request,
         "statements/meeting.html",
@@ -242,11 +234,7 @@ def speaker(request, slug):
         .order_by("date")
     )
     totals = speaker.utterances.aggregate(turns=Count("id"), words=Sum("word_count"))
-    topics = (
-        Topic.objects.filter(utterances__speaker=speaker)
-        .annotate(turns=Count("utterances", filter=Q(utterances__speaker=speaker)))
-        .order_by("-turns", "name")
-    )
+    topics = Topic.objects.counted(speaker=speaker)
     return render(
         request,
         "statements/speaker.html",
