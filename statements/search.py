@@ -37,9 +37,13 @@ from statements.models import SEARCH_CONFIG, Meeting, Speaker, Topic, Utterance
 
 PAGE_SIZE = 20
 FACET_LIMIT = 12
-# A pass over more rows than this counts a sample instead: at about 5 µs a row (heap, tagging
-# and grouping), more would not fit a search's budget of a few tens of milliseconds.
-EXACT_LIMIT = 20_000
+# Facets counted over more rows than this are counted from a sample: at 5-10 µs a row (heap,
+# taggings, grouping) on a large archive, more would not fit a search's budget.
+EXACT_LIMIT = 5_000
+# A result up to this size is read whole for its total and its page (2-5 µs a row); a larger one
+# has its total estimated and its page found newest first, meeting by meeting, which is cheap
+# when matches are dense.
+COLLECT_LIMIT = 30_000
 # Ranking reads each match's whole search vector, about 10 µs apiece on a large archive.
 RANK_LIMIT = 1_000  # a multiple of PAGE_SIZE, so no page straddles ranked and unranked
 # Samples are utterances picked by id, each kind through partial indexes of migration 0009 whose
@@ -53,6 +57,7 @@ SPARSE_ABOVE = 128_000
 # ts_headline marks matches with these; the text is escaped, then they become <mark> tags.
 START, STOP = "\x02", "\x03"
 MARKED = re.compile(f"{START}(.*?){STOP}", re.DOTALL)
+PHRASE_OPERATOR = re.compile(r"<(?:-|\d+)>")
 
 
 class ParsedQuery(Func):
@@ -151,15 +156,23 @@ def run(filterset: UtteranceFilter, page: int = 1) -> Results:
     parsed, notice, archive_size = _prelude(words)
     if notice:
         return Results(sort=sort, notice=notice, facets=_facets({}, set(), data))
-    matching = Utterance.objects.filter(filterset.date_range())
+    matching = sizing = Utterance.objects.filter(filterset.date_range())
     query = None
     if words:
         query = ParsedQuery(Value(parsed))
         matching = matching.filter(Matches(F("search_vector"), query))
+        unordered = PHRASE_OPERATOR.sub("&", parsed)
+        if unordered != parsed:
+            # PostgreSQL's estimates take a phrase's words as independent, and a phrase's words
+            # are anything but ("rule of law": 8 times too few). Its words in any order are what
+            # the index finds and the rows then recheck: those are counted instead.
+            sizing = sizing.filter(Matches(F("search_vector"), ParsedQuery(Value(unordered))))
+        else:
+            sizing = matching
 
     large = archive_size > EXACT_LIMIT
     with _statements(large):
-        search = _Search(matching, filterset.conditions(), query, parsed, sort, page, large)
+        search = _Search(matching, sizing, filterset.conditions(), query, parsed, sort, page, large)
         counts, estimated = search.count()
         total = counts.pop(("total", None), 0)
         if page > 1 and (page - 1) * PAGE_SIZE >= total and not search.total_is_estimate:
@@ -205,16 +218,11 @@ def _prelude(words: str) -> tuple[str, str, float]:
 def _statements(large: bool):
     """On a large archive, a search's statements share one read-only snapshot, so the total,
     the facets and the page agree; JIT compilation, which costs more than it saves on queries
-    this short, is off; and sorts and bitmaps get the memory they need."""
+    this short, is off."""
     if not large:
         yield
         return
-    settings = [
-        # Enough memory that bitmaps of common words stay exact rather than lossy (a lossy page
-        # rechecks every row on it).
-        "SET LOCAL jit = off",
-        "SET LOCAL work_mem = '64MB'",
-    ]
+    settings = ["SET LOCAL jit = off"]
     if not connection.in_atomic_block:
         settings.insert(0, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
     with transaction.atomic(), connection.cursor() as cursor:
@@ -255,6 +263,7 @@ class _Search:
     def __init__(
         self,
         matching: QuerySet,
+        sizing: QuerySet,
         conditions: dict,
         query: ParsedQuery | None,
         parsed: str,
@@ -263,6 +272,9 @@ class _Search:
         large: bool,
     ):
         self.matching, self.conditions, self.large = matching, conditions, large
+        # What the number of rows to read is worked out from: matching itself, or for a phrase
+        # its words in any order, counted rather than estimated.
+        self.sizing, self.counted = sizing, sizing is not matching
         self.query, self.parsed = query, parsed
         self.sort, self.offset = sort, (page - 1) * PAGE_SIZE
         self.total_is_estimate = False
@@ -276,17 +288,22 @@ class _Search:
             ignored = frozenset(IGNORED_BY.get(facet, {facet}) & active)
             groups.setdefault(ignored, []).append(facet)
 
-        if not self.large or _estimated_rows(self.matching) <= EXACT_LIMIT:
+        if not self.large or self._size(self.sizing) <= EXACT_LIMIT:
             # One pass over the rows every facet starts from; each facet's filters are flags.
             passes = {ignored: active - ignored for ignored in groups}
             return self._pass(self.matching, self.conditions, groups, passes), set()
 
+        # Enough memory that the bitmaps of common words stay exact rather than lossy (a lossy
+        # page rechecks every row on it). Not for the single pass: there it would let a topic
+        # filter hash every tagging of the topic rather than look up the few rows at hand.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '64MB'")
         counts: Counts = {}
         estimated: set[str] = set()
         for ignored, facets in groups.items():
             applied = [c for name, c in self.conditions.items() if name not in ignored]
             rows = self.matching.filter(*applied)
-            size = _estimated_rows(rows)
+            size = self._size(self.sizing.filter(*applied))
             sample = None
             if size > EXACT_LIMIT:
                 sparse = size > SPARSE_ABOVE
@@ -296,15 +313,21 @@ class _Search:
                     sample = SPARSE_SAMPLE if sparse else SAMPLE
                 estimated.update(facets)
             counted = self._pass(rows, {}, {ignored: facets}, {ignored: set()}, sample)
-            if not ignored and sample and counted[("total", None)] <= EXACT_LIMIT:
-                # The plan overestimated: few enough rows to count exactly after all.
-                estimated.difference_update(facets)
-                sample = None
-                counted = self._pass(rows, {}, {ignored: facets}, {ignored: set()})
             if not ignored and sample:
-                self.total_is_estimate = True
+                if counted[("total", None)] <= COLLECT_LIMIT:
+                    # Few enough to read them all for the total and the page: exact, and
+                    # cheaper than finding the newest matches meeting by meeting.
+                    exact = self._pass(rows, {}, {ignored: []}, {ignored: set()})
+                    counted[("total", None)] = exact[("total", None)]
+                else:
+                    self.total_is_estimate = True
             counts.update(counted)
         return counts, estimated
+
+    def _size(self, rows: QuerySet) -> int:
+        if self.counted:
+            return rows.order_by()[: EXACT_LIMIT + 1].count()
+        return _estimated_rows(rows)
 
     def _pass(
         self,
