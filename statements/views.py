@@ -57,6 +57,9 @@ def home(request):
     }
     if results is not None:
         context["facets"] = [results.facets[name] for name in LISTED_FACETS]
+        context["estimated"] = results.total_is_estimate or any(
+            facet.estimate for facet in results.facets.values()
+        )
         context["active_filters"] = _chips(filterset, results)
     if not asked:
         context.update(
@@ -100,7 +103,9 @@ def api_search(request):
         return JsonResponse({"error": "Invalid search parameters.", "fields": errors}, status=400)
     return JsonResponse(
         {
-            "total": results.total,
+            "total": int(results.total),
+            "total_is_estimate": results.total_is_estimate,
+            "ranked_among": results.ranked_among,
             "page": results.page,
             "pages": results.pages,
             "sort": results.sort,
@@ -110,7 +115,13 @@ def api_search(request):
             ],
             "facets": {
                 name: [
-                    {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected}
+                    {
+                        "value": v.value,
+                        "label": v.label,
+                        "count": int(v.count),
+                        "selected": v.selected,
+                        "estimate": facet.estimate,
+                    }
                     for v in facet.values
                 ]
                 for name, facet in results.facets.items()

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -229,3 +231,18 @@ def test_the_front_page_lists_the_meetings(client, archive):
     assert page.count('class="meeting-list"') == 1
     for meeting in Meeting.objects.all():
         assert meeting.get_absolute_url() in page
+
+
+def test_estimated_counts_are_marked_as_such(client, archive, monkeypatch):
+    from statements import search
+
+    monkeypatch.setattr(search, "EXACT_LIMIT", 10)  # the samples become a "large" archive
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE statements_utterance")
+    data = api(client, "q=security")
+    assert data["facets"]["kind"][0]["estimate"] is True
+    assert isinstance(data["facets"]["kind"][0]["count"], int)
+    page = client.get("/", {"q": "security"}).content.decode()
+    assert "Counts marked ≈ are estimated from a sample" in page
+    assert 'title="Counted from a sample"' in page
+    assert re.search(r'<span class="n">≈\d+</span>', page)
