@@ -27,7 +27,17 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchHeadline, SearchQueryField, SearchRank
 from django.db import connection, transaction
-from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.lookups import Exact
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -40,6 +50,8 @@ FACET_LIMIT = 12
 # Facets counted over more rows than this are counted from a sample: at 5-10 µs a row (heap,
 # taggings, grouping) on a large archive, more would not fit a search's budget.
 EXACT_LIMIT = 5_000
+# An archive is large from this many times EXACT_LIMIT utterances (20,000).
+LARGE_ARCHIVE = 4
 # A result up to this size is read whole for its total and its page (2-5 µs a row); a larger one
 # has its total estimated and its page found newest first, meeting by meeting, which is cheap
 # when matches are dense.
@@ -170,7 +182,8 @@ def run(filterset: UtteranceFilter, page: int = 1) -> Results:
         else:
             sizing = matching
 
-    large = archive_size > EXACT_LIMIT
+    # An archive of a few times EXACT_LIMIT is small enough for one exact pass whatever is asked.
+    large = archive_size > LARGE_ARCHIVE * EXACT_LIMIT
     with _statements(large):
         search = _Search(matching, sizing, filterset.conditions(), query, parsed, sort, page, large)
         counts, estimated = search.count()
@@ -248,6 +261,10 @@ TOPIC_SQL = """
     SELECT 'topic', tagging.topic_id::text, count(*) FILTER (WHERE {passing})
     FROM base JOIN statements_tagging AS tagging ON tagging.utterance_id = base.id
     GROUP BY tagging.topic_id"""
+# For a pass over fewer rows than this, each row's meeting date is looked up in a small index
+# (migration 0009) row by row, rather than every meeting's hashed.
+FEW_ROWS = 2_000
+MEETING_DATE = Subquery(Meeting.objects.filter(pk=OuterRef("meeting_id")).values("date")[:1])
 # A meeting's transcript, kept with it, is as long as all its utterances together: results and
 # facet labels never need it.
 BULKY_MEETING_FIELDS = ("raw_text", "header", "trailer")
@@ -288,10 +305,11 @@ class _Search:
             ignored = frozenset(IGNORED_BY.get(facet, {facet}) & active)
             groups.setdefault(ignored, []).append(facet)
 
-        if not self.large or self._size(self.sizing) <= EXACT_LIMIT:
+        size = self._size(self.sizing) if self.large else 0
+        if size <= EXACT_LIMIT:
             # One pass over the rows every facet starts from; each facet's filters are flags.
             passes = {ignored: active - ignored for ignored in groups}
-            return self._pass(self.matching, self.conditions, groups, passes), set()
+            return self._pass(self.matching, self.conditions, groups, passes, read=size), set()
 
         # Enough memory that the bitmaps of common words stay exact rather than lossy (a lossy
         # page rechecks every row on it). Not for the single pass: there it would let a topic
@@ -312,12 +330,14 @@ class _Search:
                 else:
                     sample = SPARSE_SAMPLE if sparse else SAMPLE
                 estimated.update(facets)
-            counted = self._pass(rows, {}, {ignored: facets}, {ignored: set()}, sample)
+            read = size // sample if sample else size
+            counted = self._pass(rows, {}, {ignored: facets}, {ignored: set()}, sample, read)
             if not ignored and sample:
                 if counted[("total", None)] <= COLLECT_LIMIT:
                     # Few enough to read them all for the total and the page: exact, and
                     # cheaper than finding the newest matches meeting by meeting.
-                    exact = self._pass(rows, {}, {ignored: []}, {ignored: set()})
+                    total = counted[("total", None)]
+                    exact = self._pass(rows, {}, {ignored: []}, {ignored: set()}, read=total)
                     counted[("total", None)] = exact[("total", None)]
                 else:
                     self.total_is_estimate = True
@@ -331,22 +351,25 @@ class _Search:
 
     def _pass(
         self,
-        rows: QuerySet,
+        selected: QuerySet,
         flags: dict,
         groups: dict[frozenset[str], list[str]],
         needs: dict[frozenset[str], set[str]],
         sample: int | None = None,
+        read: int = 0,
     ) -> Counts:
-        """Count the groups' facets over `rows` in one statement: each group's facets over the
-        rows that pass the flags it `needs`. The group with nothing ignored also gets the total,
-        and when the count is exact, the page of results."""
+        """Count the groups' facets over the `selected` rows in one statement: each group's
+        facets over the rows that pass the flags it `needs`. The group with nothing ignored also
+        gets the total, and when the count is exact, the page of results. `read` is about how
+        many rows that is."""
         annotations = {
             f"f_{name}": ExpressionWrapper(condition, output_field=BooleanField())
             for name, condition in flags.items()
         }
         with_total = frozenset() in groups
         with_page = with_total and not sample
-        base = rows.annotate(country=F("speaker__country"), date=F("meeting__date"), **annotations)
+        date = MEETING_DATE if read < FEW_ROWS else F("meeting__date")
+        base = selected.annotate(country=F("speaker__country"), date=date, **annotations)
         if sample:
             base = base.filter(_sampled(sample, words=self.query is not None))
         columns = ["id", "speaker_id", "meeting_id", "sequence", "kind", "via_interpreter"]
