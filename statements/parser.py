@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 # Python's str.isspace() knows the no-break space; the zero-width ones it does not.
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
-SPACE_RUN = re.compile(r"[\s" + ZERO_WIDTH + r"]+")
 # CommonMark lets a backslash escape any ASCII punctuation: `\_`, `\$`, `\&`, `\"`.
 MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 WORD = re.compile(r"[^\W_]+")
@@ -307,12 +306,21 @@ def fold(text: str) -> str:
     """Lower-case, strip accents and collapse spaces: Bárcena and BARCENA fold alike."""
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return SPACE_RUN.sub(" ", stripped).strip().casefold()
+    return collapse_spaces(stripped).casefold()
+
+
+def collapse_spaces(text: str) -> str:
+    """Each run of spaces (tabs, no-break and zero-width spaces too) as one space, none at the
+    ends."""
+    for invisible in ZERO_WIDTH:
+        if invisible in text:
+            text = text.replace(invisible, " ")
+    return " ".join(text.split())
 
 
 def clean_label(label: str) -> str:
     """A label with its spacing normalised (no-break spaces and all)."""
-    return SPACE_RUN.sub(" ", label).strip()
+    return collapse_spaces(label)
 
 
 def _verbatim(lines: list[str], start: int, end: int) -> str:
@@ -320,7 +328,8 @@ def _verbatim(lines: list[str], start: int, end: int) -> str:
 
 
 def _clean(text: str) -> str:
-    return MARKDOWN_ESCAPE.sub(r"\1", SPACE_RUN.sub(" ", text)).strip()
+    text = collapse_spaces(text)
+    return MARKDOWN_ESCAPE.sub(r"\1", text) if "\\" in text else text
 
 
 def _indent(line: str) -> int:
@@ -354,8 +363,9 @@ def _split_block(
     base_indent = min(_indent(lines[n]) for n in block)
     result: list[_Paragraph] = []
     current: _Paragraph | None = None
+    lines_of: list[list[str]] = []  # each paragraph's lines, cleaned together at the end
     for position, number in enumerate(block):
-        line = SPACE_RUN.sub(" ", lines[number]).strip()
+        line = collapse_spaces(lines[number])
         # The layout says where a paragraph starts: at the block's first line, at an indented
         # line, or after a line too long to have been wrapped.
         at_paragraph_start = (
@@ -372,11 +382,14 @@ def _split_block(
         if label is None and at_paragraph_start:
             _note_near_miss(line, number, near_misses)
         if at_paragraph_start or label is not None:
-            current = _Paragraph(start=number, end=number, text=_clean(rest), label=label)
+            current = _Paragraph(start=number, end=number, text="", label=label)
             result.append(current)
+            lines_of.append([rest])
         else:
-            current.text = _clean(f"{current.text} {rest}")
+            lines_of[-1].append(rest)
             current.end = number
+    for paragraph, parts in zip(result, lines_of, strict=True):
+        paragraph.text = _clean(" ".join(parts))
     return result
 
 
@@ -523,7 +536,7 @@ def _read_header(header: str, transcript: Transcript) -> None:
 def _without_dates_and_times(line: str) -> str:
     for pattern in (DATE_MDY, DATE_DMY, DATE_ISO, TIME):
         line = pattern.sub(" ", line)
-    return SPACE_RUN.sub(" ", line).strip(" ,;:|–—-()")
+    return collapse_spaces(line).strip(" ,;:|–—-()")
 
 
 def _is_a_short_proper_name(line: str) -> bool:
