@@ -12,6 +12,7 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from statements.parser import fold
@@ -300,11 +301,11 @@ class KnownSpeaker:
     kind: str = "official"
     alias_keys: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def name_tokens(self) -> frozenset[str]:
         return frozenset(t for t in _tokens(self.name) if len(t) > 1)
 
-    @property
+    @cached_property
     def alias_names(self) -> frozenset[str]:
         return frozenset(split_label(key).name for key in self.alias_keys) - {""}
 
@@ -353,19 +354,21 @@ class Registry:
 
     @classmethod
     def from_database(cls) -> Registry:
-        from statements.models import Speaker
+        """Every speaker with the keys of their aliases: two plain queries, no model instances,
+        as ingest loads the registry for each transcript."""
+        from statements.models import Speaker, SpeakerAlias
 
-        speakers = Speaker.objects.prefetch_related("aliases")
+        alias_keys: dict[int, list[str]] = {}
+        for speaker_id, key in SpeakerAlias.objects.values_list("speaker_id", "key"):
+            alias_keys.setdefault(speaker_id, []).append(key)
         return cls(
             [
                 KnownSpeaker(
-                    id=s.id,
-                    name=s.name,
-                    role=s.role,
-                    kind=s.kind,
-                    alias_keys=tuple(a.key for a in s.aliases.all()),
+                    id=pk, name=name, role=role, kind=kind, alias_keys=tuple(alias_keys.get(pk, ()))
                 )
-                for s in speakers
+                for pk, name, role, kind in Speaker.objects.values_list(
+                    "pk", "name", "role", "kind"
+                )
             ]
         )
 
