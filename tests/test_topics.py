@@ -70,7 +70,7 @@ def test_manual_corrections_survive_every_retag():
         assert topics_of(other) == {"Haiti"}
         assert other.taggings.get().explanation == "Added by an editor"
     retag(topic=haiti)
-    retag(meeting=utterance.meeting)
+    retag(meetings=[utterance.meeting_id])
     assert topics_of(other) == {"Haiti"} and not topics_of(utterance)
 
 
