@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 # Python's str.isspace() knows the no-break space; the zero-width ones it does not.
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+# A token of no letter or digit, such as a dash standing alone.
+NOT_A_WORD = re.compile(r"(?<!\S)(?:[^\w\s]|_)+(?!\S)")
 # CommonMark lets a backslash escape any ASCII punctuation: `\_`, `\$`, `\&`, `\"`.
 MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 WORD = re.compile(r"[^\W_]+")
@@ -294,7 +296,7 @@ def parse(text: str) -> Transcript:
 
 def count_words(text: str) -> int:
     """Words as a reader counts them: "U.S.", "Russia’s" and "shoulder-to-shoulder" are one each."""
-    return sum(1 for token in text.split() if any(c.isalnum() for c in token))
+    return len(text.split()) - len(NOT_A_WORD.findall(text))
 
 
 def words(text: str) -> list[str]:
