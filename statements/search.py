@@ -204,9 +204,11 @@ def run(filterset: UtteranceFilter, page: int = 1) -> Results:
 
 def _prelude(words: str) -> tuple[str, str, float]:
     """The words as tsquery text; a notice if they cannot be searched for; and about how many
-    utterances the archive holds (from the table's statistics, or its size before any)."""
+    utterances the archive holds: the larger of the planner's figure (-1 before the first
+    ANALYZE) and the live rows the statistics have counted (committed ones only). Either may lag
+    a bulk load for a while; an archive taken for small is counted exactly, only more slowly."""
     size = (
-        "(SELECT CASE WHEN reltuples >= 0 THEN reltuples ELSE pg_relation_size(oid) / 800 END "
+        "(SELECT greatest(reltuples, pg_stat_get_live_tuples(oid), 0) "
         "FROM pg_class WHERE oid = 'statements_utterance'::regclass)"
     )
     with connection.cursor() as cursor:
