@@ -1,7 +1,9 @@
 """From a transcript's text and its metadata to meetings, speakers and utterances.
 
 `ingest()` is the one way rows are written for a transcript: in one transaction, idempotent by
-the text's content hash, refusing bad input with an `IngestError` that says what is wrong.
+the text's content hash, refusing bad input with an `IngestError` that says what is wrong. Many
+transcripts go in faster together, in a `batch()`: one transaction, the speakers read once, the
+topics tagged once at the end.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ import datetime as dt
 import hashlib
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.text import slugify
 
 from statements import parser, topics
@@ -84,6 +88,27 @@ class Preview:
     warnings: list[str]
     duplicate: Meeting | None
     speakers: dict
+
+
+@dataclass
+class Batch:
+    """Transcripts being ingested together: the archive's speakers as the batch has left them,
+    and the meetings whose utterances are still to be tagged."""
+
+    registry: Registry
+    meetings: list[int] = field(default_factory=list)
+
+
+@contextmanager
+def batch() -> Iterator[Batch]:
+    """Ingest many transcripts in one transaction: `ingest(text, info, batch=b)` for each. A
+    transcript refused still leaves the others in; an error that is not an `IngestError` leaves
+    none. Topics are tagged for all of them when the block ends."""
+    with transaction.atomic():
+        ingesting = Batch(Registry.from_database())
+        yield ingesting
+        if ingesting.meetings:
+            topics.retag(meetings=ingesting.meetings)
 
 
 def decode(data: bytes, name: str = "the file") -> str:
@@ -159,12 +184,14 @@ def ingest(
     info: MeetingInfo | None = None,
     choices: dict[str, LabelChoice] | None = None,
     replacing: Meeting | None = None,
+    batch: Batch | None = None,
 ) -> IngestResult:
     """Store a transcript as a meeting with its utterances, in one transaction.
 
     A transcript already in the archive is not stored again: its meeting is returned. `choices`
     are an editor's decisions from the preview, label by label. `replacing` puts a corrected
-    transcript in place of a meeting's, keeping the corrections that still apply to it.
+    transcript in place of a meeting's, keeping the corrections that still apply to it. In a
+    `batch`, its topics are tagged when the batch ends.
     """
     info = info or MeetingInfo()
     if not text.strip():
@@ -199,41 +226,83 @@ def ingest(
             for name, value in fields.items():
                 setattr(meeting, name, value)
             meeting.save()
-        registry = Registry.from_database()
+        registry = batch.registry if batch else Registry.from_database()
         plan, interviewer = _plan_speakers(transcript, info, registry)
-        by_label, new_speakers = _apply_plan(plan, choices or {}, interviewer)
-        if new_speakers or choices:
+        by_label, new_speakers, learned = _apply_plan(plan, choices or {}, interviewer, registry)
+        if new_speakers or learned:
             registry = Registry.from_database()
         resolutions = [by_label[turn.label] for turn in transcript.turns]
         kinds = classify_turns(resolutions, registry.speakers)
-        utterances = Utterance.objects.bulk_create(
-            Utterance(
-                meeting=meeting,
-                sequence=number,
-                speaker_id=resolution.speaker_id,
-                speaker_label=turn.label,
-                kind=kind_,
-                text=turn.text,
-                via_interpreter=turn.via_interpreter
-                or label_key(turn.label) in {"interpreter", "translator"},
-                word_count=turn.word_count,
+        interpreters = {
+            label for label in plan if label_key(label) in {"interpreter", "translator"}
+        }
+        rows = [
+            (
+                meeting.pk,
+                number,
+                resolution.speaker_id,
+                turn.label,
+                kind_,
+                turn.text,
+                turn.via_interpreter or turn.label in interpreters,
+                turn.word_count,
             )
             for number, (turn, resolution, kind_) in enumerate(
                 zip(transcript.turns, resolutions, kinds, strict=True), start=1
             )
-        )
+        ]
+        ids = _copy_utterances(rows)
         kept = dropped = 0
         if corrections is not None:
+            utterances = [
+                Utterance(pk, **dict(zip(UTTERANCE_COLUMNS, row, strict=True)))
+                for pk, row in zip(ids, rows, strict=True)
+            ]
             kept, dropped = corrections.restore(utterances, chosen=set(choices or {}))
-        topics.retag(meeting=meeting)
+        if batch is None:
+            topics.retag(meetings=[meeting.pk])
+    if batch is not None:
+        # Only now that the transcript is in: had it failed, what the registry learned from it
+        # would have been rolled back.
+        batch.registry = registry
+        batch.meetings.append(meeting.pk)
     return IngestResult(
         meeting=meeting,
         created=True,
-        utterances=len(utterances),
+        utterances=len(rows),
         new_speakers=new_speakers,
         corrections_kept=kept,
         corrections_dropped=dropped,
     )
+
+
+UTTERANCE_COLUMNS = (
+    "meeting_id",
+    "sequence",
+    "speaker_id",
+    "speaker_label",
+    "kind",
+    "text",
+    "via_interpreter",
+    "word_count",
+)
+
+
+def _copy_utterances(rows: list[tuple]) -> list[int]:
+    """Write utterances (tuples of UTTERANCE_COLUMNS) with COPY, which takes half the time an
+    INSERT of as many rows does; their ids, taken from the table's sequence beforehand."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('statements_utterance', 'id')) "
+            "FROM generate_series(1, %s)",
+            [len(rows)],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+        columns = ", ".join(("id", *UTTERANCE_COLUMNS))
+        with cursor.copy(f"COPY statements_utterance ({columns}) FROM STDIN") as copy:
+            for pk, row in zip(ids, rows, strict=True):
+                copy.write_row((pk, *row))
+    return ids
 
 
 def _parse(text: str) -> parser.Transcript:
@@ -283,11 +352,15 @@ def _plan_speakers(
 
 
 def _apply_plan(
-    plan: dict[str, Resolution], choices: dict[str, LabelChoice], interviewer: dict | None
-) -> tuple[dict[str, Resolution], list[Speaker]]:
+    plan: dict[str, Resolution],
+    choices: dict[str, LabelChoice],
+    interviewer: dict | None,
+    registry: Registry,
+) -> tuple[dict[str, Resolution], list[Speaker], bool]:
     """Create the speakers the plan and the editor's choices call for, and the aliases that let
-    the next transcript resolve the same way."""
+    the next transcript resolve the same way; and whether the registry has anything to learn."""
     new_speakers: list[Speaker] = []
+    learned = False
     created_interviewer = None
     resolved = {}
     for label, resolution in plan.items():
@@ -308,13 +381,18 @@ def _apply_plan(
                 new_speakers.append(created_interviewer)
             resolution = replace(resolution, speaker_id=created_interviewer.id)
         # Generic labels (QUESTION, MODERATOR) name different people in different meetings.
-        if resolution.speaker_id is not None and resolution.generic_kind is None:
-            SpeakerAlias.objects.get_or_create(
-                key=label_key(label),
-                defaults={"speaker_id": resolution.speaker_id, "label": label},
+        key = label_key(label)
+        if (
+            resolution.speaker_id is not None
+            and resolution.generic_kind is None
+            and key not in registry.by_alias
+        ):
+            _, created = SpeakerAlias.objects.get_or_create(
+                key=key, defaults={"speaker_id": resolution.speaker_id, "label": label}
             )
+            learned = learned or created
         resolved[label] = resolution
-    return resolved, new_speakers
+    return resolved, new_speakers, learned
 
 
 def _warnings(

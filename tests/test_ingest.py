@@ -4,10 +4,12 @@ from collections import Counter
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 
-from statements.ingest import IngestError, MeetingInfo, content_hash, decode, ingest
+from statements import ingest as ingest_module
+from statements.ingest import IngestError, MeetingInfo, batch, content_hash, decode, ingest
 from statements.models import Meeting, Speaker, SpeakerAlias, Utterance
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, sample_info, sample_paths
 
 pytestmark = pytest.mark.django_db
 
@@ -91,13 +93,95 @@ def test_the_raw_text_is_stored_byte_for_byte_and_the_junk_is_set_aside(archive)
     assert meeting.header.startswith("Secretary Antony J. Blinken At the U.S.-Mexico")
 
 
-def test_ingesting_the_same_transcript_again_changes_nothing(archive):
+def test_togetherthe_same_transcript_again_changes_nothing(archive):
     before = (Meeting.objects.count(), Utterance.objects.count(), SpeakerAlias.objects.count())
     path = SAMPLES / "2021-10-08-blinken-interview-milenio-tv.txt"
     again = ingest(path.read_text(encoding="utf-8").replace("\n", "\r\n"))
     assert not again.created and again.meeting.slug == INTERVIEW
     after = (Meeting.objects.count(), Utterance.objects.count(), SpeakerAlias.objects.count())
     assert after == before
+
+
+def stored() -> list[tuple]:
+    """Every utterance as a reader sees it: where, who, what kind, and its topics."""
+    return [
+        (
+            u.meeting.slug,
+            u.sequence,
+            u.speaker.name if u.speaker else None,
+            u.speaker_label,
+            u.kind,
+            u.via_interpreter,
+            u.word_count,
+            u.text,
+            sorted((t.topic.slug, t.mentions, tuple(t.matched)) for t in u.taggings.all()),
+        )
+        for u in Utterance.objects.select_related("meeting", "speaker")
+        .prefetch_related("taggings__topic")
+        .order_by("meeting__date", "meeting__slug", "sequence")
+    ]
+
+
+def test_a_batch_stores_exactly_what_one_transcript_at_a_time_does(db):
+    transcripts = [(path.read_text(encoding="utf-8"), sample_info(path)) for path in sample_paths()]
+    with transaction.atomic():
+        for text, info in transcripts:
+            ingest(text, info)
+        one_at_a_time = stored()
+        transaction.set_rollback(True)
+    assert Meeting.objects.count() == 0
+
+    with batch() as together:
+        results = [ingest(text, info, batch=together) for text, info in transcripts]
+    assert [r.utterances for r in results] == [30, 36, 28, 10, 40]
+    assert stored() == one_at_a_time
+    assert sum(len(row[-1]) for row in one_at_a_time) > 100  # topics were tagged
+
+
+def test_a_batch_refuses_a_bad_transcript_and_keeps_the_rest(db):
+    good = "PRIME MINISTER DUPONT:  Bonjour.\n\nQUESTION:  And fentanyl?\n"
+    other = "PRIME MINISTER DUPONT:  Merci.\n\nSECRETARY BLINKEN:  Thank you.\n"
+    with batch() as together:
+        ingest(good, MeetingInfo(date=dt.date(2024, 1, 2)), batch=together)
+        with pytest.raises(IngestError, match="no date"):
+            ingest("SECRETARY BLINKEN:  Hello.\n", batch=together)
+        again = ingest(good, MeetingInfo(date=dt.date(2024, 1, 2)), batch=together)
+        ingest(other, MeetingInfo(date=dt.date(2024, 1, 3)), batch=together)
+    assert not again.created
+    assert Meeting.objects.count() == 2
+    # The speaker the first transcript created is the one the third found.
+    assert Speaker.objects.filter(name="Prime Minister Dupont").count() == 1
+    assert Utterance.objects.filter(speaker__name="Prime Minister Dupont").count() == 2
+
+
+def test_a_transcript_rolled_back_in_a_batch_leaves_no_speaker_behind(db, monkeypatch):
+    """What the registry learned from a transcript that failed is forgotten with it: the next
+    transcript with the same new label creates the speaker again rather than point at a speaker
+    that was rolled back."""
+    copy = ingest_module._copy_utterances
+    calls = []
+
+    def failing_once(rows):
+        calls.append(rows)
+        if len(calls) == 1:
+            raise IngestError("The disk is full.")
+        return copy(rows)
+
+    monkeypatch.setattr(ingest_module, "_copy_utterances", failing_once)
+    text = "PRIME MINISTER DUPONT:  Bonjour.\n"
+    with batch() as together:
+        with pytest.raises(IngestError, match="disk is full"):
+            ingest(text, MeetingInfo(date=dt.date(2024, 1, 2)), batch=together)
+        result = ingest(text, MeetingInfo(date=dt.date(2024, 1, 2)), batch=together)
+    assert [s.name for s in result.new_speakers] == ["Prime Minister Dupont"]
+    assert Utterance.objects.get().speaker.name == "Prime Minister Dupont"
+
+
+def test_an_error_that_is_not_the_transcript_s_fault_leaves_nothing_of_the_batch(db):
+    with pytest.raises(ConnectionError), batch() as together:
+        ingest(SMALL, MeetingInfo(date=dt.date(2024, 1, 2)), batch=together)
+        raise ConnectionError("The connection dropped.")
+    assert (Meeting.objects.count(), Utterance.objects.count()) == (0, 0)
 
 
 def test_an_unknown_label_creates_a_speaker_marked_for_review(db):
@@ -187,6 +271,14 @@ def test_the_ingest_command_loads_a_directory_and_reports_a_summary(db):
     assert "0 speakers to review" in out.getvalue()
     call_command("ingest", str(SAMPLES), stdout=out, stderr=io.StringIO())
     assert "0 meetings added (5 already in the archive)" in out.getvalue()
+
+
+def test_the_ingest_command_commits_batch_by_batch(db, monkeypatch):
+    monkeypatch.setattr("statements.management.commands.ingest.BATCH_SIZE", 2)
+    out = io.StringIO()
+    call_command("ingest", str(SAMPLES), stdout=out, stderr=io.StringIO())
+    assert "5 meetings added (0 already in the archive), 144 utterances" in out.getvalue()
+    assert Utterance.objects.filter(taggings__isnull=False).distinct().count() > 50
 
 
 def test_the_ingest_command_takes_metadata_from_options(db, tmp_path):

@@ -5,10 +5,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from statements.ingest import IngestError, MeetingInfo, decode, ingest
+from statements.ingest import IngestError, MeetingInfo, batch, decode, ingest
 
 TRANSCRIPT_SUFFIXES = {".txt", ".md", ".text", ".markdown"}
 FIELDS = ("title", "date", "kind", "location", "venue", "series", "source_url")
+# Transcripts committed together: an interruption loses at most the batch under way.
+BATCH_SIZE = 200
 
 
 class Command(BaseCommand):
@@ -32,18 +34,24 @@ class Command(BaseCommand):
         overrides = {name: options[name] for name in FIELDS if options.get(name)}
         meetings = unchanged = utterances = 0
         new_speakers, failures = [], []
-        for path in tqdm(files, desc="Ingesting", unit="file", disable=len(files) < 2):
-            try:
-                result = ingest(decode(path.read_bytes(), path.name), self._info(path, overrides))
-            except (IngestError, OSError) as error:
-                failures.append(f"{path}: {error}")
-                continue
-            if result.created:
-                meetings += 1
-                utterances += result.utterances
-                new_speakers.extend(result.new_speakers)
-            else:
-                unchanged += 1
+        progress = tqdm(total=len(files), desc="Ingesting", unit="file", disable=len(files) < 2)
+        for start in range(0, len(files), BATCH_SIZE):
+            with batch() as ingesting:
+                for path in files[start : start + BATCH_SIZE]:
+                    progress.update()
+                    try:
+                        text = decode(path.read_bytes(), path.name)
+                        result = ingest(text, self._info(path, overrides), batch=ingesting)
+                    except (IngestError, OSError) as error:
+                        failures.append(f"{path}: {error}")
+                        continue
+                    if result.created:
+                        meetings += 1
+                        utterances += result.utterances
+                        new_speakers.extend(result.new_speakers)
+                    else:
+                        unchanged += 1
+        progress.close()
 
         review = [s for s in new_speakers if s.needs_review]
         self.stdout.write(
