@@ -1,8 +1,10 @@
 from collections import defaultdict
 
-from django.db.models import Count, F, Prefetch, Q, Sum
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import ExtractYear
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -62,15 +64,34 @@ def home(request):
         )
         context["active_filters"] = _chips(filterset, results)
     if not asked:
+        turns = Utterance.objects.filter(meeting=OuterRef("pk")).order_by().values("meeting")
         context.update(
-            meetings=Meeting.objects.annotate(turns=Count("utterances")).order_by("-date", "title")[
-                :10
-            ],
-            meeting_count=Meeting.objects.count(),
-            utterance_count=Utterance.objects.count(),
-            speaker_count=Speaker.objects.filter(utterances__isnull=False).distinct().count(),
+            # The turns are counted for the ten meetings shown, not for all of them.
+            meetings=Meeting.objects.defer(*search_.BULKY_MEETING_FIELDS)
+            .order_by("-date", "title")
+            .annotate(turns=Subquery(turns.annotate(n=Count("*")).values("n")))[:10],
+            **_archive_counts(),
         )
     return render(request, "statements/search.html", context)
+
+
+def _archive_counts() -> dict[str, int]:
+    """How many meetings, utterances and speakers the archive holds. Counting a million
+    utterances takes 50 ms, so the counts are kept in the cache for as long as the meetings are
+    unchanged (every ingest, replacement or deletion changes them), and ten minutes at most."""
+    meetings = Meeting.objects.aggregate(count=Count("pk"), changed=Max("updated_at"))
+    changed = meetings["changed"].timestamp() if meetings["changed"] else 0
+    key = f"archive-counts:{meetings['count']}:{changed}"
+
+    def count() -> dict[str, int]:
+        speaking = Utterance.objects.filter(speaker=OuterRef("pk"))
+        return {
+            "meeting_count": meetings["count"],
+            "utterance_count": Utterance.objects.count(),
+            "speaker_count": Speaker.objects.filter(Exists(speaking)).count(),
+        }
+
+    return cache.get_or_set(key, count, timeout=600)
 
 
 LISTED_FACETS = ["speaker", "country", "topic", "meeting", "kind", "interpreted"]
@@ -239,86 +260,138 @@ def _back_to_search(request) -> str:
 
 def speaker(request, slug):
     speaker = get_object_or_404(Speaker.objects.prefetch_related("aliases"), slug=slug)
-    appearances = (
-        Meeting.objects.filter(utterances__speaker=speaker)
-        .annotate(turns=Count("utterances", filter=Q(utterances__speaker=speaker)))
-        .order_by("date")
+    # Read from the (speaker, meeting) index: a busy official's thousands of turns cost little.
+    per_meeting = dict(
+        speaker.utterances.order_by()
+        .values_list("meeting")
+        .annotate(turns=Count("*"))
+        .values_list("meeting", "turns")
     )
+    appearances = list(
+        Meeting.objects.defer(*search_.BULKY_MEETING_FIELDS)
+        .filter(pk__in=per_meeting)
+        .order_by("-date", "title")[:APPEARANCES_SHOWN]
+    )
+    for meeting in appearances:
+        meeting.turns = per_meeting[meeting.pk]
     totals = speaker.utterances.aggregate(turns=Count("id"), words=Sum("word_count"))
-    topics = Topic.objects.counted(speaker=speaker)
     return render(
         request,
         "statements/speaker.html",
         {
             "speaker": speaker,
             "appearances": appearances,
+            "meeting_count": len(per_meeting),
             "turns": totals["turns"],
             "words": totals["words"] or 0,
-            "topics": topics,
+            "topics": _facets_of({"speaker": [speaker.slug]})["topic"].values,
             "labels": sorted({alias.label for alias in speaker.aliases.all()}),
         },
     )
 
 
+# A speaker page lists this many of the latest meetings; the search has them all.
+APPEARANCES_SHOWN = 100
+
+
+def _facets_of(params: dict[str, list[str]]) -> dict[str, search_.Facet]:
+    """The search's facets for these filters: counted as fast as a search is, from a sample
+    (and marked "≈") where the rows are many."""
+    data = QueryDict(mutable=True)
+    for name, values in params.items():
+        data.setlist(name, values)
+    filterset = UtteranceFilter(data, queryset=Utterance.objects.none())
+    filterset.is_valid()
+    return search_.run(filterset).facets
+
+
 def topic(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
-    tagged = Utterance.objects.filter(taggings__topic=topic)
-    per_year = list(
-        tagged.annotate(year=ExtractYear("meeting__date"))
-        .values("year")
-        .annotate(turns=Count("id"))
-        .order_by("year")
+    facets = _facets_of({"topic": [topic.slug]})
+    per_year = [
+        {"year": v.value, "turns": v.count, "share": v.share} for v in facets["year"].values
+    ]
+    speakers = Speaker.objects.in_bulk(
+        [v.value for v in facets["speaker"].values], field_name="slug"
     )
-    largest = max((row["turns"] for row in per_year), default=0)
-    for row in per_year:
-        row["share"] = round(100 * row["turns"] / largest) if largest else 0
-    speakers = (
-        Speaker.objects.filter(utterances__taggings__topic=topic)
-        .annotate(turns=Count("utterances"), words=Sum("utterances__word_count"))
-        .order_by("-turns", "-words")[:10]
+    for value in facets["speaker"].values:
+        speakers[value.value].turns = value.count
+    turns = Utterance.objects.filter(meeting=OuterRef("pk")).order_by().values("meeting")
+    meetings = Meeting.objects.defer(*search_.BULKY_MEETING_FIELDS).annotate(
+        turns=Subquery(turns.annotate(n=Count("*")).values("n"))
     )
-    # Central: the meetings that give the largest share of their turns to the topic.
-    meetings = (
-        Meeting.objects.annotate(
-            turns=Count("utterances", distinct=True),
-            on_topic=Count(
-                "utterances", filter=Q(utterances__taggings__topic=topic), distinct=True
-            ),
-        )
-        .filter(on_topic__gt=0)
-        .annotate(share=100 * F("on_topic") / F("turns"))
-        .order_by("-share", "-on_topic", "-date")[:10]
-    )
+    meetings = meetings.in_bulk([v.value for v in facets["meeting"].values], field_name="slug")
+    for value in facets["meeting"].values:
+        meeting = meetings[value.value]
+        meeting.on_topic = value.count
+        meeting.share = round(100 * value.count / meeting.turns) if meeting.turns else 0
     return render(
         request,
         "statements/topic.html",
         {
             "topic": topic,
-            "total": tagged.count(),
+            "total": sum(v.count for v in facets["kind"].values),
             "per_year": per_year,
-            "speakers": speakers,
-            "meetings": meetings,
+            "speakers": [speakers[v.value] for v in facets["speaker"].values][:10],
+            "meetings": [meetings[v.value] for v in facets["meeting"].values][:10],
         },
     )
 
 
 def meetings(request):
+    """Every meeting, newest first, a page at a time, with links to each year."""
+    listed = Meeting.objects.defer(*search_.BULKY_MEETING_FIELDS).order_by("-date", "title")
+    years = list(
+        Meeting.objects.annotate(year=ExtractYear("date"))
+        .values_list("year")
+        .annotate(count=Count("*"))
+        .order_by("-year")
+    )
+    year = request.GET.get("year", "")
+    if year:
+        if not year.isdigit():
+            return bad_request(request, "The year must be a number, such as 2023.")
+        listed = listed.filter(date__year=int(year))
+    page = Paginator(listed, MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
+    turns = Utterance.objects.filter(meeting=OuterRef("pk")).order_by().values("meeting")
+    shown = page.object_list.annotate(turns=Subquery(turns.annotate(n=Count("*")).values("n")))
     by_year = defaultdict(list)
-    for meeting in Meeting.objects.annotate(turns=Count("utterances")).order_by("-date"):
+    for meeting in shown:
         by_year[meeting.date.year].append(meeting)
-    return render(request, "statements/meetings.html", {"by_year": dict(by_year)})
+    return render(
+        request,
+        "statements/meetings.html",
+        {"by_year": dict(by_year), "page": page, "years": years, "year": year},
+    )
+
+
+MEETINGS_PER_PAGE = 100
 
 
 def speakers(request):
     by_country = defaultdict(list)
-    listed = Speaker.objects.annotate(
-        turns=Count("utterances"), meetings=Count("utterances__meeting", distinct=True)
-    ).filter(turns__gt=0)
-    for speaker in listed.order_by("country", "name"):
+    # Counted from the (speaker, meeting) index alone, then given to the speakers.
+    counts = {
+        speaker_id: (turns, meetings)
+        for speaker_id, turns, meetings in Utterance.objects.order_by()
+        .values_list("speaker")
+        .annotate(turns=Count("*"), meetings=Count("meeting", distinct=True))
+        .values_list("speaker", "turns", "meetings")
+    }
+    for speaker in Speaker.objects.filter(pk__in=counts).order_by("country", "name"):
+        speaker.turns, speaker.meetings = counts[speaker.pk]
         by_country[speaker.country or "Not given"].append(speaker)
     return render(request, "statements/speakers.html", {"by_country": dict(by_country)})
 
 
 def topics(request):
-    listed = Topic.objects.annotate(turns=Count("utterances")).order_by("name")
+    counts = dict(
+        Tagging.objects.order_by()
+        .values_list("topic")
+        .annotate(n=Count("*"))
+        .values_list("topic", "n")
+    )
+    listed = list(Topic.objects.order_by("name"))
+    for topic in listed:
+        topic.turns = counts.get(topic.pk, 0)
     return render(request, "statements/topics.html", {"topics": listed})

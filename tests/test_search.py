@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from statements.models import Meeting, Utterance
+from statements.models import Meeting, Speaker, Utterance
 from statements.search import START, STOP, highlight
 
 pytestmark = pytest.mark.django_db
@@ -231,6 +231,43 @@ def test_the_front_page_lists_the_meetings(client, archive):
     assert page.count('class="meeting-list"') == 1
     for meeting in Meeting.objects.all():
         assert meeting.get_absolute_url() in page
+
+
+def test_the_meetings_list_goes_page_by_page_and_year_by_year(client, archive, monkeypatch):
+    monkeypatch.setattr("statements.views.MEETINGS_PER_PAGE", 2)
+    first = client.get("/meetings/").content.decode()
+    assert "Page 1 of 3" in first and 'rel="next" href="?page=2"' in first
+    assert first.count("turns</span></li>") == 2
+    newest = Meeting.objects.order_by("-date").first()
+    assert newest.get_absolute_url() in first
+    assert f"· {newest.utterances.count()} turns</span>" in first
+
+    years = sorted({m.date.year for m in Meeting.objects.all()})
+    page = client.get("/meetings/", {"year": years[0]}).content.decode()
+    listed = Meeting.objects.filter(date__year=years[0])
+    assert all(m.get_absolute_url() in page for m in listed)
+    assert page.count("turns</span></li>") == min(2, listed.count())
+    assert client.get("/meetings/", {"year": "twenty"}).status_code == 400
+    assert client.get("/meetings/", {"page": "999"}).status_code == 200  # the last page
+
+
+def test_the_speakers_list_counts_turns_and_meetings(client, archive):
+    page = client.get("/speakers/").content.decode()
+    barcena = Speaker.objects.get(slug="alicia-barcena-ibarra")
+    turns = barcena.utterances.count()
+    meetings = barcena.utterances.values("meeting").distinct().count()
+    assert f"{turns} utterance{'s' if turns > 1 else ''} in {meetings} meeting" in page
+
+
+def test_a_speaker_page_lists_appearances_and_topics(client, archive, monkeypatch):
+    monkeypatch.setattr("statements.views.APPEARANCES_SHOWN", 1)
+    blinken = Speaker.objects.get(slug="antony-j-blinken")
+    meetings = blinken.utterances.values("meeting").distinct().count()
+    page = client.get(blinken.get_absolute_url()).content.decode()
+    assert f"<strong>{meetings}</strong> meetings" in page
+    assert f"The latest 1 of {meetings}, newest first" in page
+    assert page.count("<time datetime=") == 1
+    assert "?speaker=antony-j-blinken&amp;topic=fentanyl-and-synthetic-drugs" in page
 
 
 def test_estimated_counts_are_marked_as_such(client, archive, monkeypatch):
