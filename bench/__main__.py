@@ -1,0 +1,42 @@
+"""python -m bench: the search and ingest benchmark against the database DATABASE_URL names.
+
+See bench/README.md.
+"""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import django
+
+
+def main() -> None:
+    arguments = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    arguments.add_argument("--repeat", type=int, default=20, help="timed runs of each search")
+    arguments.add_argument(
+        "--synth-batch",
+        type=int,
+        default=2_000,
+        help="utterances of synthetic transcripts to time ingest on (0: samples only)",
+    )
+    arguments.add_argument("--ingest-runs", type=int, default=3)
+    arguments.add_argument(
+        "--json", type=Path, help="where to write the results (default: bench/results/NAME.json)"
+    )
+    options = arguments.parse_args()
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "archive.settings")
+    django.setup()
+    from bench.run import run, table, write
+
+    result = run(options.repeat, options.synth_batch, options.ingest_runs)
+    path = options.json or Path(__file__).parent / "results" / f"{result['database']}.json"
+    write(result, path)
+    print(table(result))
+    print(f"\nWritten to {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""The benchmark at a small scale, so that it keeps working; and search's large-archive paths,
+made to run on a small one by lowering the limits they start at."""
+
+import json
+
+import pytest
+from django.db import connection
+
+from bench import run as bench
+from statements import search
+from statements.management.commands.synth import synthesize
+from statements.models import Meeting, Utterance
+
+pytestmark = pytest.mark.django_db
+
+SEARCHES = [
+    f"{kind}{suffix}"
+    for kind in ("rare", "medium", "common", "phrase")
+    for suffix in ("", " + speaker", " + topic", " + date")
+] + ["speaker alone", "topic alone", "date alone"]
+
+
+@pytest.fixture
+def archive():
+    return synthesize(4_000, seed=11)
+
+
+def test_the_benchmark_times_every_kind_of_search_and_agrees_with_the_floor(archive, tmp_path):
+    before = (Meeting.objects.count(), Utterance.objects.count())
+    result = bench.run(repeat=2, synth_batch=150, ingest_runs=1)
+
+    assert [row["name"] for row in result["searches"]] == SEARCHES
+    for row in result["searches"]:
+        assert row["samples"] == 2 and row["p50_ms"] > 0 and row["floor_p50_ms"] > 0, row
+        # A small archive is counted exactly, so the app's totals are the floor's.
+        assert not row["estimate"] and row["total"] == row["floor_total"], row
+    totals = {row["name"]: row["total"] for row in result["searches"]}
+    assert totals["common"] > totals["medium"] > totals["rare"]
+    assert totals["common"] > 500 and totals["phrase"] > 0
+    assert [row["name"] for row in result["pages"]] == [
+        "page: medium word",
+        "page: very common word",
+        "api: very common word",
+        "front page",
+        "meetings list",
+        "topic page",
+        "speaker page",
+    ]
+    assert all(row["samples"] >= 3 and row["p95_ms"] >= row["p50_ms"] for row in result["pages"])
+
+    samples, synthetic = result["ingest"]["samples"], result["ingest"]["synthetic"]
+    assert samples["utterances"] == 144 and samples["utterances_per_second"] > 0
+    assert synthetic["utterances"] >= 150 and 0 < synthetic["retag_seconds"] < synthetic["seconds"]
+    # Ingest was timed in a transaction rolled back: the archive is as it was.
+    assert (Meeting.objects.count(), Utterance.objects.count()) == before
+
+    path = tmp_path / "result.json"
+    bench.write(result, path)
+    assert json.loads(path.read_text())["utterances"] == 4_000
+    table = bench.table(result)
+    assert all(name in table for name in SEARCHES) and "ingest samples" in table
+
+
+@pytest.fixture
+def large(monkeypatch):
+    """Search as if the archive were large: samples beyond a few hundred rows."""
+    monkeypatch.setattr(search, "EXACT_LIMIT", 300)
+    monkeypatch.setattr(search, "COLLECT_LIMIT", 600)
+    monkeypatch.setattr(search, "RANK_LIMIT", 100)
+
+
+def floor_count(sql_condition: str, params: list) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM statements_utterance AS u WHERE {sql_condition}", params
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_large_result_is_counted_from_a_sample_and_says_so(archive, large, client):
+    results = bench.search_once({"q": "security"})
+    exact = floor_count("u.search_vector @@ archive_query(%s)", ["security"])
+    assert results.total_is_estimate and str(results.total) == f"≈{int(results.total)}"
+    assert abs(results.total - exact) / exact < 0.5
+    assert all(facet.estimate for facet in results.facets.values())
+    assert all(str(v.count).startswith("≈") for v in results.facets["kind"].values)
+    # Relevance ranks the newest RANK_LIMIT matches, and says so.
+    assert results.ranked_among == 100 and len(results.hits) == search.PAGE_SIZE
+
+    data = client.get("/api/search", {"q": "security"}).json()
+    assert isinstance(data["total"], int)  # an estimate is still a number in the API
+    page = client.get("/", {"q": "security"}).content.decode()
+    assert f"≈{int(results.total)}" in page  # and never looks exact on the page
+
+
+def test_a_middling_result_has_an_exact_total_and_estimated_facets(archive, large, monkeypatch):
+    monkeypatch.setattr(search, "COLLECT_LIMIT", 2_000)
+    results = bench.search_once({"q": "criminal"})
+    exact = floor_count("u.search_vector @@ archive_query(%s)", ["criminal"])
+    assert search.EXACT_LIMIT < exact <= search.COLLECT_LIMIT
+    assert not results.total_is_estimate and results.total == exact
+    assert all(facet.estimate for facet in results.facets.values())
+    assert len(results.hits) == search.PAGE_SIZE and results.ranked_among == 100
+
+
+def test_a_small_result_in_a_large_archive_stays_exact(archive, large):
+    speaker = bench.Filters.choose().speaker
+    results = bench.search_once({"q": "security", "speaker": speaker.slug})
+    exact = floor_count(
+        "u.search_vector @@ archive_query(%s) AND u.speaker_id = %s", ["security", speaker.pk]
+    )
+    assert exact < search.EXACT_LIMIT < floor_count("u.search_vector @@ 'secur'", [])
+    assert not results.total_is_estimate and results.total == exact
+    # The official facet counts over every speaker, a large set: it alone is estimated.
+    assert [name for name, facet in results.facets.items() if facet.estimate] == ["speaker"]
+    assert not results.facets["kind"].estimate
+    assert sum(v.count for v in results.facets["kind"].values) == exact
+
+
+def test_later_pages_of_a_large_result_go_on_newest_first(archive, large):
+    ranked = bench.search_once({"q": "security"})
+    beyond = bench.search_once({"q": "security"}, page=6)  # past RANK_LIMIT: 5 pages
+    newest = bench.search_once({"q": "security", "sort": "newest"}, page=6)
+    assert [h.utterance.pk for h in beyond.hits] == [h.utterance.pk for h in newest.hits]
+    assert not {h.utterance.pk for h in ranked.hits} & {h.utterance.pk for h in beyond.hits}
+    dates = [h.utterance.meeting.date for h in newest.hits]
+    assert dates == sorted(dates, reverse=True)
