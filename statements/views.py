@@ -15,6 +15,14 @@ from statements.filters import SORTS, UtteranceFilter
 from statements.models import Meeting, Speaker, Tagging, Topic, Utterance
 
 MAX_PAGE = 10_000
+# A meeting's turns, counted for each meeting a page shows rather than for all of them.
+TURNS = Subquery(
+    Utterance.objects.filter(meeting=OuterRef("pk"))
+    .order_by()
+    .values("meeting")
+    .annotate(n=Count("*"))
+    .values("n")
+)
 
 
 def bad_request(request, message: str, errors=None):
@@ -64,12 +72,10 @@ def home(request):
         )
         context["active_filters"] = _chips(filterset, results)
     if not asked:
-        turns = Utterance.objects.filter(meeting=OuterRef("pk")).order_by().values("meeting")
         context.update(
-            # The turns are counted for the ten meetings shown, not for all of them.
             meetings=Meeting.objects.defer(*search_.BULKY_MEETING_FIELDS)
             .order_by("-date", "title")
-            .annotate(turns=Subquery(turns.annotate(n=Count("*")).values("n")))[:10],
+            .annotate(turns=TURNS)[:10],
             **_archive_counts(),
         )
     return render(request, "statements/search.html", context)
@@ -316,10 +322,7 @@ def topic(request, slug):
     )
     for value in facets["speaker"].values:
         speakers[value.value].turns = value.count
-    turns = Utterance.objects.filter(meeting=OuterRef("pk")).order_by().values("meeting")
-    meetings = Meeting.objects.defer(*search_.BULKY_MEETING_FIELDS).annotate(
-        turns=Subquery(turns.annotate(n=Count("*")).values("n"))
-    )
+    meetings = Meeting.objects.defer(*search_.BULKY_MEETING_FIELDS).annotate(turns=TURNS)
     meetings = meetings.in_bulk([v.value for v in facets["meeting"].values], field_name="slug")
     for value in facets["meeting"].values:
         meeting = meetings[value.value]
@@ -353,8 +356,7 @@ def meetings(request):
             return bad_request(request, "The year must be a number, such as 2023.")
         listed = listed.filter(date__year=int(year))
     page = Paginator(listed, MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
-    turns = Utterance.objects.filter(meeting=OuterRef("pk")).order_by().values("meeting")
-    shown = page.object_list.annotate(turns=Subquery(turns.annotate(n=Count("*")).values("n")))
+    shown = page.object_list.annotate(turns=TURNS)
     by_year = defaultdict(list)
     for meeting in shown:
         by_year[meeting.date.year].append(meeting)
