@@ -118,7 +118,8 @@ def retag(
     count = 0
     with transaction.atomic(), connection.cursor() as cursor:
         # Memory to hash and sort the lexemes; hashing rather than sorting them; and no JIT,
-        # which costs more than it saves on a batch.
+        # which costs more than it saves on a batch. Reset after, for the rest of a caller's
+        # transaction.
         cursor.execute(
             "SET LOCAL work_mem = '64MB'; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off"
         )
@@ -127,6 +128,7 @@ def retag(
         for statement in inserts:
             cursor.execute(statement, params)
             count += cursor.rowcount
+        cursor.execute("RESET work_mem; RESET enable_mergejoin; RESET jit")
     return count
 
 
