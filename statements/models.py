@@ -22,6 +22,21 @@ class CountedByUtterancesQuerySet(models.QuerySet):
         )
 
 
+class MeetingQuerySet(models.QuerySet):
+    def listed(self) -> models.QuerySet:
+        """Meetings for a list: without the transcript's text, which is as long as all their
+        utterances together, and with their number of turns, counted for just the meetings the
+        list shows (after its slicing), not for all of them."""
+        turns = (
+            Utterance.objects.filter(meeting=models.OuterRef("pk"))
+            .order_by()
+            .values("meeting")
+            .annotate(n=models.Count("*"))
+            .values("n")
+        )
+        return self.defer("raw_text", "header", "trailer").annotate(turns=models.Subquery(turns))
+
+
 class Meeting(models.Model):
     """One transcript: a press conference, briefing, interview or session."""
 
@@ -50,6 +65,8 @@ class Meeting(models.Model):
     trailer = models.TextField(blank=True, help_text="Text after the last turn that is not speech.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MeetingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date", "title"]

@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Subquery, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Sum
 from django.db.models.functions import ExtractYear
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
@@ -15,14 +15,6 @@ from statements.filters import SORTS, UtteranceFilter
 from statements.models import Meeting, Speaker, Tagging, Topic, Utterance
 
 MAX_PAGE = 10_000
-# A meeting's turns, counted for each meeting a page shows rather than for all of them.
-TURNS = Subquery(
-    Utterance.objects.filter(meeting=OuterRef("pk"))
-    .order_by()
-    .values("meeting")
-    .annotate(n=Count("*"))
-    .values("n")
-)
 
 
 def bad_request(request, message: str, errors=None):
@@ -73,9 +65,7 @@ def home(request):
         context["active_filters"] = _chips(filterset, results)
     if not asked:
         context.update(
-            meetings=Meeting.objects.defer(*search_.BULKY_MEETING_FIELDS)
-            .order_by("-date", "title")
-            .annotate(turns=TURNS)[:10],
+            meetings=Meeting.objects.listed().order_by("-date", "title")[:10],
             **_archive_counts(),
         )
     return render(request, "statements/search.html", context)
@@ -322,7 +312,7 @@ def topic(request, slug):
     )
     for value in facets["speaker"].values:
         speakers[value.value].turns = value.count
-    meetings = Meeting.objects.defer(*search_.BULKY_MEETING_FIELDS).annotate(turns=TURNS)
+    meetings = Meeting.objects.listed()
     meetings = meetings.in_bulk([v.value for v in facets["meeting"].values], field_name="slug")
     for value in facets["meeting"].values:
         meeting = meetings[value.value]
@@ -343,7 +333,7 @@ def topic(request, slug):
 
 def meetings(request):
     """Every meeting, newest first, a page at a time, with links to each year."""
-    listed = Meeting.objects.defer(*search_.BULKY_MEETING_FIELDS).order_by("-date", "title")
+    listed = Meeting.objects.listed().order_by("-date", "title")
     years = list(
         Meeting.objects.annotate(year=ExtractYear("date"))
         .values_list("year")
@@ -356,9 +346,8 @@ def meetings(request):
             return bad_request(request, "The year must be a number, such as 2023.")
         listed = listed.filter(date__year=int(year))
     page = Paginator(listed, MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
-    shown = page.object_list.annotate(turns=TURNS)
     by_year = defaultdict(list)
-    for meeting in shown:
+    for meeting in page.object_list:
         by_year[meeting.date.year].append(meeting)
     return render(
         request,
