@@ -73,11 +73,12 @@ def home(request):
 
 def _archive_counts() -> dict[str, int]:
     """How many meetings, utterances and speakers the archive holds. Counting a million
-    utterances takes 50 ms, so the counts are kept in the cache for as long as the meetings are
-    unchanged (every ingest, replacement or deletion changes them), and ten minutes at most."""
+    utterances takes 50 ms, so the counts are kept in the cache while the meetings and the
+    speakers are unchanged (an ingest, a replacement, a deletion, a merge or a split changes
+    them), and ten minutes at most."""
     meetings = Meeting.objects.aggregate(count=Count("pk"), changed=Max("updated_at"))
     changed = meetings["changed"].timestamp() if meetings["changed"] else 0
-    key = f"archive-counts:{meetings['count']}:{changed}"
+    key = f"archive-counts:{meetings['count']}:{changed}:{Speaker.objects.count()}"
 
     def count() -> dict[str, int]:
         speaking = Utterance.objects.filter(speaker=OuterRef("pk"))

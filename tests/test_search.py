@@ -1,9 +1,11 @@
+import datetime as dt
 import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from statements.ingest import MeetingInfo, ingest, merge_speakers
 from statements.models import Meeting, Speaker, Utterance
 from statements.search import START, STOP, highlight
 
@@ -231,6 +233,17 @@ def test_the_front_page_lists_the_meetings(client, archive):
     assert page.count('class="meeting-list"') == 1
     for meeting in Meeting.objects.all():
         assert meeting.get_absolute_url() in page
+
+
+def test_the_front_page_counts_follow_ingests_and_merges(client, archive):
+    assert "144 utterances by 15 speakers in 5 meetings" in client.get("/").content.decode()
+    ingest("SECRETARY BLINKEN:  Good morning.\n", MeetingInfo(date=dt.date(2024, 5, 6)))
+    assert "145 utterances by 15 speakers in 6 meetings" in client.get("/").content.decode()
+    garland, mayorkas = Speaker.objects.filter(
+        slug__in=["merrick-b-garland", "alejandro-n-mayorkas"]
+    )
+    merge_speakers(garland, [mayorkas])
+    assert "145 utterances by 14 speakers in 6 meetings" in client.get("/").content.decode()
 
 
 def test_the_meetings_list_goes_page_by_page_and_year_by_year(client, archive, monkeypatch):
