@@ -370,21 +370,22 @@ class _Search:
         }
         with_total = frozenset() in groups
         with_page = with_total and not sample
-        date = MEETING_DATE if read < FEW_ROWS else F("meeting__date")
-        base = selected.annotate(country=F("speaker__country"), date=date, **annotations)
+        needed = {facet: needs[ignored] for ignored, facets in groups.items() for facet in facets}
+        # The speaker's country and the meeting's date are joined in only for a pass that needs
+        # them: a pass for the total and the page alone wants the date, and no country.
+        if "country" in needed:
+            annotations["country"] = F("speaker__country")
+        if with_page or {"year", "month"} & set(needed):
+            annotations["date"] = MEETING_DATE if read < FEW_ROWS else F("meeting__date")
+        base = selected.annotate(**annotations)
         if sample:
             base = base.filter(_sampled(sample, words=self.query is not None))
         columns = ["id", "speaker_id", "meeting_id", "sequence", "kind", "via_interpreter"]
-        inner, params = (
-            base.order_by()
-            .values(*columns, "country", "date", *annotations)
-            .query.sql_with_params()
-        )
+        inner, params = base.order_by().values(*columns, *annotations).query.sql_with_params()
 
         def passing(names: set[str]) -> str:
             return " AND ".join(f"f_{name}" for name in sorted(names)) or "TRUE"
 
-        needed = {facet: needs[ignored] for ignored, facets in groups.items() for facet in facets}
         grouped = [facet for facet in GROUPED if facet in needed]
         parts = []
         if grouped or with_total:
