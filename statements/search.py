@@ -307,7 +307,7 @@ class _Search:
             ignored = frozenset(IGNORED_BY.get(facet, {facet}) & active)
             groups.setdefault(ignored, []).append(facet)
 
-        size = self._size(self.sizing) if self.large else 0
+        size = overall = self._size(self.sizing) if self.large else 0
         if size <= EXACT_LIMIT:
             # One pass over the rows every facet starts from; each facet's filters are flags.
             passes = {ignored: active - ignored for ignored in groups}
@@ -323,7 +323,7 @@ class _Search:
         for ignored, facets in groups.items():
             applied = [c for name, c in self.conditions.items() if name not in ignored]
             rows = self.matching.filter(*applied)
-            size = self._size(self.sizing.filter(*applied))
+            size = self._size(self.sizing.filter(*applied)) if applied else overall
             sample = None
             if size > EXACT_LIMIT:
                 sparse = size > SPARSE_ABOVE
