@@ -215,7 +215,12 @@ class Utterance(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["speaker", "meeting"], name="utterance_speaker_meeting"),
+            # A speaker's meetings, turns and words are read from this index alone.
+            models.Index(
+                fields=["speaker", "meeting"],
+                include=["word_count"],
+                name="utterance_speaker_meeting",
+            ),
             GinIndex(fields=["search_vector"], name="utterance_search"),
         ]
 

@@ -271,7 +271,7 @@ def speaker(request, slug):
     )
     for meeting in appearances:
         meeting.turns = per_meeting[meeting.pk]
-    totals = speaker.utterances.aggregate(turns=Count("id"), words=Sum("word_count"))
+    totals = speaker.utterances.aggregate(turns=Count("*"), words=Sum("word_count"))
     return render(
         request,
         "statements/speaker.html",
