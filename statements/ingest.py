@@ -102,8 +102,9 @@ class Batch:
 @contextmanager
 def batch() -> Iterator[Batch]:
     """Ingest many transcripts in one transaction: `ingest(text, info, batch=b)` for each. A
-    transcript refused still leaves the others in; an error that is not an `IngestError` leaves
-    none. Topics are tagged for all of them when the block ends."""
+    transcript refused with an `IngestError` that the caller catches leaves the others in; any
+    error that leaves the block leaves none of them. Topics are tagged for all of them when the
+    block ends."""
     with transaction.atomic():
         ingesting = Batch(Registry.from_database())
         yield ingesting
