@@ -281,7 +281,7 @@ def speaker(request, slug):
             "meeting_count": len(per_meeting),
             "turns": totals["turns"],
             "words": totals["words"] or 0,
-            "topics": _facets_of({"speaker": [speaker.slug]})["topic"].values,
+            "topics": _search_for({"speaker": [speaker.slug]}).facets["topic"].values,
             "labels": sorted({alias.label for alias in speaker.aliases.all()}),
         },
     )
@@ -291,20 +291,21 @@ def speaker(request, slug):
 APPEARANCES_SHOWN = 100
 
 
-def _facets_of(params: dict[str, list[str]]) -> dict[str, search_.Facet]:
-    """The search's facets for these filters: counted as fast as a search is, from a sample
-    (and marked "≈") where the rows are many."""
+def _search_for(params: dict[str, list[str]]) -> search_.Results:
+    """The search for these filters, for its total and facets: counted as fast as a search is,
+    from a sample (and marked "≈") where the rows are many."""
     data = QueryDict(mutable=True)
     for name, values in params.items():
         data.setlist(name, values)
     filterset = UtteranceFilter(data, queryset=Utterance.objects.none())
     filterset.is_valid()
-    return search_.run(filterset).facets
+    return search_.run(filterset)
 
 
 def topic(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
-    facets = _facets_of({"topic": [topic.slug]})
+    results = _search_for({"topic": [topic.slug]})
+    facets = results.facets
     per_year = [
         {"year": v.value, "turns": v.count, "share": v.share} for v in facets["year"].values
     ]
@@ -313,21 +314,34 @@ def topic(request, slug):
     )
     for value in facets["speaker"].values:
         speakers[value.value].turns = value.count
-    meetings = Meeting.objects.listed()
-    meetings = meetings.in_bulk([v.value for v in facets["meeting"].values], field_name="slug")
-    for value in facets["meeting"].values:
-        meeting = meetings[value.value]
-        meeting.on_topic = value.count
-        meeting.share = round(100 * value.count / meeting.turns) if meeting.turns else 0
+    # The meetings where it comes up most, by the facet's counts (from a sample on a large
+    # archive); their turns on the topic are then counted exactly, a sample of a meeting's
+    # thirty-odd turns being too small to say.
+    listed = Meeting.objects.listed().in_bulk(
+        [v.value for v in facets["meeting"].values][:10], field_name="slug"
+    )
+    on_topic = dict(
+        Utterance.objects.filter(meeting__in=listed.values(), taggings__topic=topic)
+        .order_by()
+        .values_list("meeting")
+        .annotate(n=Count("*"))
+        .values_list("meeting", "n")
+    )
+    meetings = sorted(
+        listed.values(), key=lambda m: (-on_topic.get(m.pk, 0), -m.date.toordinal(), m.title)
+    )
+    for meeting in meetings:
+        meeting.on_topic = on_topic.get(meeting.pk, 0)
+        meeting.share = round(100 * meeting.on_topic / meeting.turns) if meeting.turns else 0
     return render(
         request,
         "statements/topic.html",
         {
             "topic": topic,
-            "total": sum(v.count for v in facets["kind"].values),
+            "total": results.total,
             "per_year": per_year,
             "speakers": [speakers[v.value] for v in facets["speaker"].values][:10],
-            "meetings": [meetings[v.value] for v in facets["meeting"].values][:10],
+            "meetings": meetings,
         },
     )
 

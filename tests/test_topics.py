@@ -117,6 +117,34 @@ def test_the_topic_page_shows_its_chart_speakers_and_meetings(client, archive):
     assert "?topic=fentanyl-and-synthetic-drugs" in page
 
 
+def test_a_large_topic_page_marks_estimates_and_counts_its_meetings_exactly(
+    client, archive, monkeypatch
+):
+    from django.db import connection
+
+    from statements import search
+
+    # The samples become a "large" archive, whose 38 utterances on the topic are too many to
+    # count: they are counted from one utterance in two.
+    monkeypatch.setattr(search, "EXACT_LIMIT", 2)
+    monkeypatch.setattr(search, "COLLECT_LIMIT", 10)
+    for sample in ("WORDS_SAMPLE", "WORDS_SPARSE_SAMPLE", "SAMPLE", "SPARSE_SAMPLE"):
+        monkeypatch.setattr(search, sample, 2)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE statements_utterance")
+    page = client.get("/topics/fentanyl-and-synthetic-drugs/").content.decode()
+    assert re.search(r"<strong>≈\d+</strong> utterances on this topic", page)
+    listed = re.findall(r"meeting=([\w-]+)&amp;sort=oldest\">(\d+) of (\d+) turns", page)
+    assert listed
+    for slug, on_topic, turns in listed:
+        meeting = Utterance.objects.filter(meeting__slug=slug)
+        assert int(turns) == meeting.count()
+        assert (
+            int(on_topic)
+            == meeting.filter(taggings__topic__slug="fentanyl-and-synthetic-drugs").count()
+        )
+
+
 def test_readers_see_why_a_turn_is_tagged(client, archive):
     meeting = Utterance.objects.filter(taggings__isnull=False).first().meeting
     page = client.get(meeting.get_absolute_url()).content.decode()
