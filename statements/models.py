@@ -22,7 +22,15 @@ class CountedByUtterancesQuerySet(models.QuerySet):
         )
 
 
+# A meeting's transcript, kept with it, is as long as all its utterances together: lists, results
+# and facet labels never need it.
+BULKY_MEETING_FIELDS = ("raw_text", "header", "trailer")
+
+
 class MeetingQuerySet(models.QuerySet):
+    def without_text(self) -> models.QuerySet:
+        return self.defer(*BULKY_MEETING_FIELDS)
+
     def listed(self) -> models.QuerySet:
         """Meetings for a list: without the transcript's text, which is as long as all their
         utterances together, and with their number of turns, counted for just the meetings the
@@ -34,7 +42,7 @@ class MeetingQuerySet(models.QuerySet):
             .annotate(n=models.Count("*"))
             .values("n")
         )
-        return self.defer("raw_text", "header", "trailer").annotate(turns=models.Subquery(turns))
+        return self.without_text().annotate(turns=models.Subquery(turns))
 
 
 class Meeting(models.Model):

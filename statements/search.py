@@ -43,7 +43,14 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from statements.filters import INTERPRETED, UtteranceFilter
-from statements.models import SEARCH_CONFIG, Meeting, Speaker, Topic, Utterance
+from statements.models import (
+    BULKY_MEETING_FIELDS,
+    SEARCH_CONFIG,
+    Meeting,
+    Speaker,
+    Topic,
+    Utterance,
+)
 
 PAGE_SIZE = 20
 FACET_LIMIT = 12
@@ -267,9 +274,6 @@ TOPIC_SQL = """
 # (migration 0009) row by row, rather than every meeting's hashed.
 FEW_ROWS = 2_000
 MEETING_DATE = Subquery(Meeting.objects.filter(pk=OuterRef("meeting_id")).values("date")[:1])
-# A meeting's transcript, kept with it, is as long as all its utterances together: results and
-# facet labels never need it.
-BULKY_MEETING_FIELDS = ("raw_text", "header", "trailer")
 NEWEST = "date DESC, meeting_id, sequence"
 OLDEST = "date, meeting_id, sequence"
 

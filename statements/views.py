@@ -265,7 +265,7 @@ def speaker(request, slug):
         .values_list("meeting", "turns")
     )
     appearances = list(
-        Meeting.objects.defer(*search_.BULKY_MEETING_FIELDS)
+        Meeting.objects.without_text()
         .filter(pk__in=per_meeting)
         .order_by("-date", "title")[:APPEARANCES_SHOWN]
     )
