@@ -275,8 +275,17 @@ def test_the_ingest_command_loads_a_directory_and_reports_a_summary(db):
 
 def test_the_ingest_command_commits_batch_by_batch(db, monkeypatch):
     monkeypatch.setattr("statements.management.commands.ingest.BATCH_SIZE", 2)
+    batches = []
+
+    def counted_batch():
+        together = batch()
+        batches.append(together)
+        return together
+
+    monkeypatch.setattr("statements.management.commands.ingest.batch", counted_batch)
     out = io.StringIO()
     call_command("ingest", str(SAMPLES), stdout=out, stderr=io.StringIO())
+    assert len(batches) == 3  # 2 + 2 + 1 files
     assert "5 meetings added (0 already in the archive), 144 utterances" in out.getvalue()
     assert Utterance.objects.filter(taggings__isnull=False).distinct().count() > 50
 
