@@ -240,6 +240,7 @@ def ingest(
         rows = [
             (
                 meeting.pk,
+                meeting.date,
                 number,
                 resolution.speaker_id,
                 turn.label,
@@ -279,6 +280,7 @@ def ingest(
 
 UTTERANCE_COLUMNS = (
     "meeting_id",
+    "date",
     "sequence",
     "speaker_id",
     "speaker_label",

@@ -194,6 +194,9 @@ class Utterance(models.Model):
         MODERATION = "moderation", "Moderation"
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="utterances")
+    # Kept equal to the meeting's by the database (migration 0011), so a search filters and
+    # orders by date from this table's own indexes.
+    date = models.DateField(editable=False, help_text="The meeting's date.")
     sequence = models.PositiveIntegerField(help_text="Position in the meeting, from 1.")
     speaker = models.ForeignKey(
         Speaker,
@@ -230,6 +233,7 @@ class Utterance(models.Model):
                 name="utterance_speaker_meeting",
             ),
             GinIndex(fields=["search_vector"], name="utterance_search"),
+            models.Index(fields=["date"], name="utterance_date"),
         ]
 
     def __str__(self) -> str:

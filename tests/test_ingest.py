@@ -5,6 +5,7 @@ from collections import Counter
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.db.models import F
 
 from statements import ingest as ingest_module
 from statements.ingest import IngestError, MeetingInfo, batch, content_hash, decode, ingest
@@ -82,6 +83,23 @@ def test_a_turn_keeps_its_paragraphs_and_counts_its_words(archive):
     assert len(opening.paragraphs) == 15
     words = [token for token in opening.text.split() if any(c.isalnum() for c in token)]
     assert opening.word_count == len(words) == 716
+
+
+def test_each_utterance_carries_its_meeting_s_date_whoever_writes_it(archive):
+    assert not Utterance.objects.exclude(date=F("meeting__date")).exists()
+    meeting, other = Meeting.objects.order_by("date")[:2]
+
+    # A meeting given another date gives it to its utterances.
+    meeting.date = dt.date(2020, 2, 29)
+    meeting.save()
+    assert set(meeting.utterances.values_list("date", flat=True)) == {dt.date(2020, 2, 29)}
+    # An utterance written without a date, or moved to another meeting, takes its meeting's.
+    added = Utterance.objects.create(meeting=meeting, sequence=999, speaker_label="Q", text="x")
+    added.refresh_from_db()
+    assert added.date == dt.date(2020, 2, 29)
+    Utterance.objects.filter(pk=added.pk).update(meeting=other)
+    added.refresh_from_db()
+    assert added.date == other.date
 
 
 def test_the_raw_text_is_stored_byte_for_byte_and_the_junk_is_set_aside(archive):

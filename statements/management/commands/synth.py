@@ -681,6 +681,7 @@ class Synthesizer:
             (
                 first_utterance_id + index,
                 meeting_id,
+                plan.date,
                 index + 1,
                 resolution.speaker_id,
                 turn.label,
