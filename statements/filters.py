@@ -5,6 +5,7 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.query import EmptyQuerySet
 
 from statements.models import Meeting, Speaker, Tagging, Topic, Utterance
 
@@ -46,6 +47,12 @@ def months_range(year: int, month: int) -> tuple[dt.date, dt.date]:
 class SearchForm(forms.Form):
     def clean(self):
         data = super().clean()
+        # Chosen speakers, topics and meetings as lists: read once, and an empty choice is an
+        # empty list rather than a queryset that compiles a query each time it is tested.
+        for name in ("speaker", "topic", "meeting"):
+            chosen = data.get(name)
+            if chosen is not None:
+                data[name] = [] if isinstance(chosen, EmptyQuerySet) else list(chosen)
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", "The end date is before the start date.")
         return data
@@ -101,12 +108,12 @@ class UtteranceFilter(django_filters.FilterSet):
             )
         if data.get("year"):
             conditions["year"] = _any_of(
-                Q(meeting__date__range=(dt.date(int(y), 1, 1), dt.date(int(y), 12, 31)))
+                Q(date__range=(dt.date(int(y), 1, 1), dt.date(int(y), 12, 31)))
                 for y in data["year"]
             )
         if data.get("month"):
             conditions["month"] = _any_of(
-                Q(meeting__date__range=months_range(*map(int, m.split("-")))) for m in data["month"]
+                Q(date__range=months_range(*map(int, m.split("-")))) for m in data["month"]
             )
         if data.get("meeting"):
             conditions["meeting"] = Q(meeting__in=data["meeting"])
@@ -120,9 +127,9 @@ class UtteranceFilter(django_filters.FilterSet):
         data = self.form.cleaned_data
         condition = Q()
         if data.get("date_from"):
-            condition &= Q(meeting__date__gte=data["date_from"])
+            condition &= Q(date__gte=data["date_from"])
         if data.get("date_to"):
-            condition &= Q(meeting__date__lte=data["date_to"])
+            condition &= Q(date__lte=data["date_to"])
         return condition
 
 

@@ -12,30 +12,35 @@ of the archive or of the result:
   them; a pass over more than EXACT_LIMIT rows counts a fixed sample (one utterance in 16, 32 or
   256, by id, through partial indexes made for it in migration 0009) and scales up. Such counts are
   `Estimate`s: they print as "≈1200", and `Results.total_is_estimate` and `Facet.estimate` say so.
+- The page of a result whose total is estimated is picked from the matches since a date (each
+  utterance carries its meeting's, migration 0011): the sample, counted by month, says from which
+  month enough of them lie, so the others are never read.
 - Relevance ranks every match when there are at most RANK_LIMIT of them; beyond that, it ranks the
   RANK_LIMIT newest (`Results.ranked_among`), and pages after those go on newest first.
-- Only the page's rows are highlighted, in the same query that fetches them.
+- Only the page's rows are highlighted, in the same query that fetches them, each from the part of
+  its text around its first match (`archive_headline()`, migration 0012).
 """
 
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 import json
+import math
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import SearchHeadline, SearchQueryField, SearchRank
+from django.contrib.postgres.search import SearchQueryField
 from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     ExpressionWrapper,
     F,
     Func,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
+    TextField,
     Value,
 )
 from django.db.models.lookups import Exact
@@ -45,26 +50,20 @@ from django.utils.safestring import SafeString, mark_safe
 from statements.filters import INTERPRETED, UtteranceFilter
 from statements.models import (
     BULKY_MEETING_FIELDS,
-    SEARCH_CONFIG,
     Meeting,
-    Speaker,
-    Topic,
     Utterance,
 )
 
 PAGE_SIZE = 20
 FACET_LIMIT = 12
-# Facets counted over more rows than this are counted from a sample: at 5-10 µs a row (heap,
-# taggings, grouping) on a large archive, more would not fit a search's budget.
-EXACT_LIMIT = 5_000
-# An archive is large from this many times EXACT_LIMIT utterances (20,000).
-LARGE_ARCHIVE = 4
-# A result up to this size is read whole for its total and its page (2-5 µs a row); a larger one
-# has its total estimated and its page found newest first, meeting by meeting, which is cheap
-# when matches are dense.
-COLLECT_LIMIT = 30_000
-# Ranking reads each match's whole search vector, about 10 µs apiece on a large archive.
-RANK_LIMIT = 1_000  # a multiple of PAGE_SIZE, so no page straddles ranked and unranked
+# Counts over more rows than this are counted from a sample: each row read costs 5-15 µs on a
+# large archive (heap, taggings, a phrase's recheck), and more would not fit a search's budget.
+EXACT_LIMIT = 1_000
+# An archive this large or larger is searched as above; a smaller one is always counted exactly.
+LARGE_ARCHIVE = 20_000
+# Ranking reads each match's whole search vector, about 10 µs apiece on a large archive: the
+# newest 200 are ten pages, ranked in about 2 ms.
+RANK_LIMIT = 200  # a multiple of PAGE_SIZE, so no page straddles ranked and unranked
 # Samples are utterances picked by id, each kind through partial indexes of migration 0009 whose
 # conditions these must match word for word. With words: ids that are multiples of 32, or of 256
 # for a pass over more than SPARSE_ABOVE rows, each with a GIN index of its own. Without words:
@@ -72,7 +71,8 @@ RANK_LIMIT = 1_000  # a multiple of PAGE_SIZE, so no page straddles ranked and u
 # PostgreSQL from reading it, and checking every sampled row's words, for a search with words.)
 WORDS_SAMPLE, WORDS_SPARSE_SAMPLE = 32, 256
 SAMPLE, SPARSE_SAMPLE = 16, 256
-SPARSE_ABOVE = 128_000
+# A sample of a set this large or smaller has at most 1,000 rows; of a larger one, 125 or more.
+SPARSE_ABOVE = 32_000
 # ts_headline marks matches with these; the text is escaped, then they become <mark> tags.
 START, STOP = "\x02", "\x03"
 MARKED = re.compile(f"{START}(.*?){STOP}", re.DOTALL)
@@ -190,7 +190,7 @@ def run(filterset: UtteranceFilter, page: int = 1) -> Results:
             sizing = matching
 
     # An archive of a few times EXACT_LIMIT is small enough for one exact pass whatever is asked.
-    large = archive_size > LARGE_ARCHIVE * EXACT_LIMIT
+    large = archive_size >= LARGE_ARCHIVE
     with _statements(large):
         search = _Search(matching, sizing, filterset.conditions(), query, parsed, sort, page, large)
         counts, estimated = search.count()
@@ -264,16 +264,17 @@ GROUPED = {
     "kind": ("kind", "kind"),
     "interpreted": ("via_interpreter", "CASE WHEN via_interpreter THEN 'yes' ELSE 'no' END"),
 }
+# A large result's sample counted by month, each month named by its first day, from which its page
+# is found (`_windowed_page`). Grouped by another expression than the month facet's, so that
+# GROUPING() tells them apart.
+HISTOGRAM = "histogram"
+GROUPED[HISTOGRAM] = ("date_trunc('month', date)", "date_trunc('month', date)::date::text")
 QUOTED_TOTAL = "'total'"
 # Topics are counted through the taggings; {passing} is the condition a row must meet to count.
 TOPIC_SQL = """
     SELECT 'topic', tagging.topic_id::text, count(*) FILTER (WHERE {passing})
     FROM base JOIN statements_tagging AS tagging ON tagging.utterance_id = base.id
     GROUP BY tagging.topic_id"""
-# For a pass over fewer rows than this, each row's meeting date is looked up in a small index
-# (migration 0009) row by row, rather than every meeting's hashed.
-FEW_ROWS = 2_000
-MEETING_DATE = Subquery(Meeting.objects.filter(pk=OuterRef("meeting_id")).values("date")[:1])
 NEWEST = "date DESC, meeting_id, sequence"
 OLDEST = "date, meeting_id, sequence"
 
@@ -300,8 +301,13 @@ class _Search:
         self.sizing, self.counted = sizing, sizing is not matching
         self.query, self.parsed = query, parsed
         self.sort, self.offset = sort, (page - 1) * PAGE_SIZE
+        # Sorted by relevance, a page among the first RANK_LIMIT matches is ranked.
+        self.ranking = sort == "relevance" and self.offset < RANK_LIMIT
         self.total_is_estimate = False
         self.page_ids: list[int] | None = None  # picked by a pass, when one could
+        # For a large result: its sample's matches by month, and one utterance in how many.
+        self.histogram: dict[str, int] = {}
+        self.sample = 1
 
     def count(self) -> tuple[Counts, set[str]]:
         """Every facet's counts and the total; and the facets that were estimated."""
@@ -315,7 +321,7 @@ class _Search:
         if size <= EXACT_LIMIT:
             # One pass over the rows every facet starts from; each facet's filters are flags.
             passes = {ignored: active - ignored for ignored in groups}
-            return self._pass(self.matching, self.conditions, groups, passes, read=size), set()
+            return self._pass(self.matching, self.conditions, groups, passes), set()
 
         # Enough memory that the bitmaps of common words stay exact rather than lossy (a lossy
         # page rechecks every row on it). Not for the single pass: there it would let a topic
@@ -328,32 +334,43 @@ class _Search:
             applied = [c for name, c in self.conditions.items() if name not in ignored]
             rows = self.matching.filter(*applied)
             size = self._size(self.sizing.filter(*applied)) if applied else overall
-            sample = None
-            if size > EXACT_LIMIT:
-                sparse = size > SPARSE_ABOVE
-                if self.query is not None:
-                    sample = WORDS_SPARSE_SAMPLE if sparse else WORDS_SAMPLE
-                else:
-                    sample = SPARSE_SAMPLE if sparse else SAMPLE
+            if size <= EXACT_LIMIT:
+                counts.update(self._pass(rows, {}, {ignored: facets}, {ignored: set()}))
+                continue
+            sparse = size > SPARSE_ABOVE
+            if self.query is not None:
+                sample = WORDS_SPARSE_SAMPLE if sparse else WORDS_SAMPLE
+            else:
+                sample = SPARSE_SAMPLE if sparse else SAMPLE
+            # The pass that counts the total also counts its sample by month, to find the page.
+            counting = [*facets, HISTOGRAM] if not ignored else facets
+            counted = self._pass(rows, {}, {ignored: counting}, {ignored: set()}, sample)
+            if not ignored and counted[("total", None)] <= EXACT_LIMIT:
+                # Fewer than PostgreSQL expected: read them all, for exact counts and the page.
+                counted = self._pass(rows, {}, {ignored: facets}, {ignored: set()})
+            else:
                 estimated.update(facets)
-            read = size // sample if sample else size
-            counted = self._pass(rows, {}, {ignored: facets}, {ignored: set()}, sample, read)
-            if not ignored and sample:
-                if counted[("total", None)] <= COLLECT_LIMIT:
-                    # Few enough to read them all for the total and the page: exact, and
-                    # cheaper than finding the newest matches meeting by meeting.
-                    total = counted[("total", None)]
-                    exact = self._pass(rows, {}, {ignored: []}, {ignored: set()}, read=total)
-                    counted[("total", None)] = exact[("total", None)]
-                else:
+                if not ignored:
                     self.total_is_estimate = True
+                    self.histogram = {
+                        value: count for (f, value), count in counted.items() if f == HISTOGRAM
+                    }
+                    self.sample = sample
             counts.update(counted)
+        counts = {key: count for key, count in counts.items() if key[0] != HISTOGRAM}
         return counts, estimated
 
     def _size(self, rows: QuerySet) -> int:
-        if self.counted:
-            return rows.order_by()[: EXACT_LIMIT + 1].count()
-        return _estimated_rows(rows)
+        """About how many rows a pass over these would read: PostgreSQL's estimate, or for a
+        phrase, its words in any order counted in the sample, and exactly (up to just past
+        EXACT_LIMIT) when the sample makes them few."""
+        if not self.counted:
+            return _estimated_rows(rows)
+        rows = rows.order_by()
+        sampled = rows.filter(_sampled(WORDS_SAMPLE, words=True)).count() * WORDS_SAMPLE
+        if sampled > 2 * EXACT_LIMIT:
+            return sampled
+        return rows[: EXACT_LIMIT + 1].count()
 
     def _pass(
         self,
@@ -362,12 +379,13 @@ class _Search:
         groups: dict[frozenset[str], list[str]],
         needs: dict[frozenset[str], set[str]],
         sample: int | None = None,
-        read: int = 0,
+        first: int | None = None,
     ) -> Counts:
         """Count the groups' facets over the `selected` rows in one statement: each group's
         facets over the rows that pass the flags it `needs`. The group with nothing ignored also
-        gets the total, and when the count is exact, the page of results. `read` is about how
-        many rows that is."""
+        gets the total, and when the count is exact, the page of results. Counts from a
+        `sample` are scaled up, but for the HISTOGRAM's. With `first`, only the first so many
+        rows in the search's date order are read."""
         annotations = {
             f"f_{name}": ExpressionWrapper(condition, output_field=BooleanField())
             for name, condition in flags.items()
@@ -375,17 +393,23 @@ class _Search:
         with_total = frozenset() in groups
         with_page = with_total and not sample
         needed = {facet: needs[ignored] for ignored, facets in groups.items() for facet in facets}
-        # The speaker's country and the meeting's date are joined in only for a pass that needs
-        # them: a pass for the total and the page alone wants the date, and no country.
+        # The speaker's country is joined in only for a pass that counts it.
         if "country" in needed:
             annotations["country"] = F("speaker__country")
-        if with_page or {"year", "month"} & set(needed):
-            annotations["date"] = MEETING_DATE if read < FEW_ROWS else F("meeting__date")
         base = selected.annotate(**annotations)
         if sample:
             base = base.filter(_sampled(sample, words=self.query is not None))
-        columns = ["id", "speaker_id", "meeting_id", "sequence", "kind", "via_interpreter"]
-        inner, params = base.order_by().values(*columns, *annotations).query.sql_with_params()
+        columns = ["id", "speaker_id", "meeting_id", "date", "sequence", "kind", "via_interpreter"]
+        if with_page and self.ranking:
+            columns.append("search_vector")
+        base = base.values(*columns, *annotations)
+        if first:
+            order = ("date", "meeting_id", "sequence")
+            base = base.order_by(*order if self.sort == "oldest" else ("-date", *order[1:]))
+            base = base[:first]
+        else:
+            base = base.order_by()
+        inner, params = base.query.sql_with_params()
 
         def passing(names: set[str]) -> str:
             return " AND ".join(f"f_{name}" for name in sorted(names)) or "TRUE"
@@ -431,7 +455,8 @@ class _Search:
                 if facet == "page":
                     page.append((count, int(value)))
                 elif count and (value is not None or facet == "total"):
-                    counted[(facet, value)] = Estimate.scaled(count, sample) if sample else count
+                    scaled = sample and facet != HISTOGRAM
+                    counted[(facet, value)] = Estimate.scaled(count, sample) if scaled else count
         if with_total:
             counted.setdefault(("total", None), 0)
             if with_page:
@@ -442,15 +467,14 @@ class _Search:
         """The page's ids and positions, picked from `base` in the same statement."""
         window = f"LIMIT {PAGE_SIZE} OFFSET {self.offset}"
         chosen = f"FROM base WHERE {passing}"
-        if self.sort == "relevance" and self.offset < RANK_LIMIT:
+        if self.ranking:
             return (
                 "SELECT 'page', id::text, position FROM ("
-                "SELECT candidate.id, row_number() OVER (ORDER BY "
-                "ts_rank_cd(u.search_vector, %s::tsquery, 1) DESC, "
-                "candidate.date DESC, candidate.meeting_id, candidate.sequence) AS position "
-                f"FROM (SELECT id, date, meeting_id, sequence {chosen} "
+                "SELECT id, row_number() OVER (ORDER BY "
+                "ts_rank_cd(search_vector, %s::tsquery, 1) DESC, "
+                "date DESC, meeting_id, sequence) AS position "
+                f"FROM (SELECT id, date, meeting_id, sequence, search_vector {chosen} "
                 f"ORDER BY {NEWEST} LIMIT {RANK_LIMIT}) AS candidate "
-                "JOIN statements_utterance AS u ON u.id = candidate.id "
                 f"ORDER BY position {window}) AS page",
                 [self.parsed],
             )
@@ -464,7 +488,7 @@ class _Search:
 
     def rows(self) -> list[Utterance]:
         """The page's utterances in order, each with its `headline` when words were searched."""
-        ids = self.page_ids if self.page_ids is not None else self._walked_page()
+        ids = self.page_ids if self.page_ids is not None else self._windowed_page()
         rows = (
             Utterance.objects.select_related("meeting", "speaker")
             .defer(*(f"meeting__{name}" for name in BULKY_MEETING_FIELDS))
@@ -475,29 +499,44 @@ class _Search:
         found = {row.pk: row for row in rows}
         return [found[pk] for pk in ids if pk in found]
 
-    def _walked_page(self) -> list[int]:
-        """The page of a large result, read newest (or oldest) first from the meetings' dates,
-        which finds the first matches without reading the rest."""
+    def _windowed_page(self) -> list[int]:
+        """The page of a large result, picked from the first matches in date order (the
+        RANK_LIMIT newest when they are to be ranked) rather than from all of them.
+
+        They are sought from the first month from which the sample counted enough matches,
+        even three standard deviations short, so PostgreSQL can choose: combine the words' index
+        with the dates' for the months at hand, or, when matches are dense, read utterances
+        newest first from the dates' index until it has enough. Should a window hold too few,
+        a wider one is read."""
         rows = self.matching.filter(*self.conditions.values())
-        newest = rows.order_by("-meeting__date", "meeting_id", "sequence")
-        if self.sort == "relevance" and self.offset < RANK_LIMIT:
-            candidates = newest.values("id")[:RANK_LIMIT]
-            ranked = (
-                Utterance.objects.filter(pk__in=candidates)
-                .annotate(rank=_rank(self.query))
-                .order_by("-rank", "-meeting__date", "meeting_id", "sequence")
-            )
-            return list(ranked.values_list("id", flat=True)[self.offset : self.offset + PAGE_SIZE])
-        ordered = (
-            rows.order_by("meeting__date", "meeting_id", "sequence")
-            if self.sort == "oldest"
-            else newest
-        )
-        return list(ordered.values_list("id", flat=True)[self.offset : self.offset + PAGE_SIZE])
+        wanted = RANK_LIMIT if self.ranking else self.offset + PAGE_SIZE
+        everything = frozenset()
+        for needed in (wanted, 4 * wanted, 16 * wanted, None):
+            cutoff = self._cutoff(needed) if needed else None
+            if cutoff is None:
+                window = rows
+            elif self.sort == "oldest":
+                window = rows.filter(date__lt=cutoff)
+            else:
+                window = rows.filter(date__gte=cutoff)
+            held = self._pass(window, {}, {everything: []}, {everything: set()}, first=wanted)
+            if cutoff is None or held[("total", None)] >= wanted:
+                return self.page_ids
+        raise AssertionError("unreachable: the last window holds every match")
 
-
-def _rank(query) -> SearchRank:
-    return SearchRank(F("search_vector"), query, cover_density=True, normalization=Value(1))
+    def _cutoff(self, needed: int) -> dt.date | None:
+        """The date from which (or, oldest first, before which) the sample says that at least
+        `needed` matches lie; None when only all of them are surely enough."""
+        months = sorted(self.histogram, reverse=self.sort != "oldest")
+        sampled = 0
+        for month in months[:-1]:
+            sampled += self.histogram[month]
+            if (sampled - 3 * math.sqrt(sampled)) * self.sample >= needed:
+                start = dt.date.fromisoformat(month)
+                if self.sort != "oldest":
+                    return start
+                return (start + dt.timedelta(days=32)).replace(day=1)
+        return None
 
 
 def _sampled(every: int, words: bool) -> Q:
@@ -519,18 +558,22 @@ def _estimated_rows(rows: QuerySet) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def _headline(query) -> SearchHeadline:
-    return SearchHeadline(
-        "text",
-        query,
-        config=SEARCH_CONFIG,
-        start_sel=START,
-        stop_sel=STOP,
-        max_fragments=2,
-        max_words=28,
-        min_words=12,
-        fragment_delimiter=" … ",
-    )
+class Headline(Func):
+    """The turn's snippet, its matches between START and STOP: archive_headline() (migration
+    0012) gives ts_headline only the part of a long turn around its first match."""
+
+    function = "archive_headline"
+    output_field = TextField()
+
+
+HEADLINE_OPTIONS = (
+    f"StartSel={START}, StopSel={STOP}, MaxFragments=2, MaxWords=28, MinWords=12, "
+    'FragmentDelimiter=" … "'
+)
+
+
+def _headline(query) -> Headline:
+    return Headline(F("text"), query, Value(HEADLINE_OPTIONS), Value(START))
 
 
 def _snippet(row: Utterance) -> SafeString:
@@ -577,17 +620,18 @@ def _facets(counts: Counts, estimated: set[str], data: dict) -> dict[str, Facet]
         return {value: (value, value) for value in by_facet.get(facet, {})}
 
     years_chosen = selected["year"] | {month[:4] for month in selected["month"]}
+    named = _named({name: (by_facet.get(name), selected[name]) for name in NAMED})
     labels = {
-        "speaker": _named(Speaker, by_facet.get("speaker"), selected["speaker"]),
+        "speaker": named["speaker"],
         "country": own("country"),
-        "topic": _named(Topic, by_facet.get("topic"), selected["topic"]),
+        "topic": named["topic"],
         "year": own("year"),
         "month": {
             month: (month, f"{calendar.month_abbr[int(month[5:])]} {month[:4]}")
             for month in by_facet.get("month", {})
             if month[:4] in years_chosen
         },
-        "meeting": _named(Meeting, by_facet.get("meeting"), selected["meeting"]),
+        "meeting": named["meeting"],
         "kind": {value: (value, label) for value, label in Utterance.Kind.choices},
         "interpreted": {value: (value, label) for value, label in INTERPRETED},
     }
@@ -631,16 +675,31 @@ FACETS = {
 }
 
 
-def _named(model, counted: dict[str, int] | None, selected: set[str]) -> dict[str, tuple]:
-    """Slug and label for the ids worth showing: the most frequent and the selected."""
-    counted = counted or {}
-    top = sorted(counted, key=lambda pk: -counted[pk])[: FACET_LIMIT * 2]
-    wanted = {int(pk) for pk in [*top, *selected]}
-    names = {}
-    objects = model.objects.filter(pk__in=wanted)
-    if model is Meeting:
-        objects = objects.defer(*BULKY_MEETING_FIELDS)
-    for obj in objects:
-        label = str(obj) if not isinstance(obj, Meeting) else obj.short_label
-        names[str(obj.pk)] = (obj.slug, label)
+# Facets whose values are rows of these tables, read in one statement by `_named()`: their slugs
+# and the columns labels are made of (a meeting's date, kind and place).
+NAMED = {
+    "speaker": "SELECT 'speaker', id, slug, name, NULL::date, '', '' FROM statements_speaker",
+    "topic": "SELECT 'topic', id, slug, name, NULL::date, '', '' FROM statements_topic",
+    "meeting": "SELECT 'meeting', id, slug, '', date, kind, location FROM statements_meeting",
+}
+
+
+def _named(
+    facets: dict[str, tuple[dict[str, int] | None, set[str]]],
+) -> dict[str, dict[str, tuple[str, str]]]:
+    """Slug and label for the values worth showing, facet by facet: the most frequent and the
+    selected ones (`facets` gives each facet's counts and selection)."""
+    parts, params = [], []
+    for facet, (counted, selected) in facets.items():
+        counted = counted or {}
+        top = sorted(counted, key=lambda pk: -counted[pk])[: FACET_LIMIT * 2]
+        parts.append(f"{NAMED[facet]} WHERE id = ANY(%s)")
+        params.append([int(pk) for pk in {*top, *selected}])
+    names: dict[str, dict[str, tuple[str, str]]] = {facet: {} for facet in facets}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for facet, pk, slug, name, date, kind, location in cursor.fetchall():
+            if facet == "meeting":
+                name = Meeting(date=date, kind=kind, location=location).short_label
+            names[facet][str(pk)] = (slug, name)
     return names

@@ -64,8 +64,8 @@ def test_the_benchmark_times_every_kind_of_search_and_agrees_with_the_floor(arch
 @pytest.fixture
 def large(monkeypatch):
     """Search as if the archive were large: samples beyond a few hundred rows."""
+    monkeypatch.setattr(search, "LARGE_ARCHIVE", 0)
     monkeypatch.setattr(search, "EXACT_LIMIT", 300)
-    monkeypatch.setattr(search, "COLLECT_LIMIT", 600)
     monkeypatch.setattr(search, "RANK_LIMIT", 100)
 
 
@@ -93,14 +93,63 @@ def test_a_large_result_is_counted_from_a_sample_and_says_so(archive, large, cli
     assert f"≈{int(results.total)}" in page  # and never looks exact on the page
 
 
-def test_a_middling_result_has_an_exact_total_and_estimated_facets(archive, large, monkeypatch):
-    monkeypatch.setattr(search, "COLLECT_LIMIT", 2_000)
-    results = bench.search_once({"q": "criminal"})
-    exact = floor_count("u.search_vector @@ archive_query(%s)", ["criminal"])
-    assert search.EXACT_LIMIT < exact <= search.COLLECT_LIMIT
+def matches_in_order(order: str, limit: int, offset: int = 0) -> list[int]:
+    """What an exact reading of every match of "security" gives, in this order."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT u.id FROM statements_utterance AS u "
+            "WHERE u.search_vector @@ archive_query('security') "
+            f"ORDER BY {order} LIMIT %s OFFSET %s",
+            [limit, offset],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+NEWEST = "u.date DESC, u.meeting_id, u.sequence"
+OLDEST = "u.date, u.meeting_id, u.sequence"
+
+
+def test_the_page_of_a_large_result_is_the_one_reading_every_match_would_give(archive, large):
+    for sort, order in (("newest", NEWEST), ("oldest", OLDEST)):
+        for page in (1, 4):
+            results = bench.search_once({"q": "security", "sort": sort}, page=page)
+            assert results.total_is_estimate
+            expected = matches_in_order(order, search.PAGE_SIZE, (page - 1) * search.PAGE_SIZE)
+            assert [hit.utterance.pk for hit in results.hits] == expected, (sort, page)
+
+    # By relevance: the RANK_LIMIT newest matches, ranked.
+    ranked = []
+    for page in range(1, search.RANK_LIMIT // search.PAGE_SIZE + 1):
+        ranked += [hit.utterance.pk for hit in bench.search_once({"q": "security"}, page).hits]
+    assert sorted(ranked) == sorted(matches_in_order(NEWEST, search.RANK_LIMIT))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM statements_utterance WHERE id = ANY(%s) ORDER BY "
+            "ts_rank_cd(search_vector, archive_query('security'), 1) DESC, "
+            "date DESC, meeting_id, sequence",
+            [ranked],
+        )
+        assert ranked == [pk for (pk,) in cursor.fetchall()]
+
+
+def test_a_window_too_narrow_for_the_page_is_widened(archive, large, monkeypatch):
+    last = Utterance.objects.order_by("-date").values_list("date", flat=True)[0]
+    # As if the sample had put every match in the last meeting's day.
+    monkeypatch.setattr(search._Search, "_cutoff", lambda self, needed: last)
+    results = bench.search_once({"q": "security", "sort": "newest"}, page=3)
+    assert [hit.utterance.pk for hit in results.hits] == matches_in_order(
+        NEWEST, search.PAGE_SIZE, 2 * search.PAGE_SIZE
+    )
+
+
+def test_a_result_smaller_than_postgresql_expects_is_counted_exactly(archive, large, monkeypatch):
+    monkeypatch.setattr(search, "_estimated_rows", lambda rows: 10**6)
+    results = bench.search_once({"q": "vehicles"})
+    exact = floor_count("u.search_vector @@ archive_query(%s)", ["vehicles"])
+    assert 0 < exact <= search.EXACT_LIMIT
     assert not results.total_is_estimate and results.total == exact
-    assert all(facet.estimate for facet in results.facets.values())
-    assert len(results.hits) == search.PAGE_SIZE and results.ranked_among == 100
+    assert not any(facet.estimate for facet in results.facets.values())
+    assert sum(v.count for v in results.facets["kind"].values) == exact
 
 
 def test_a_small_result_in_a_large_archive_stays_exact(archive, large):

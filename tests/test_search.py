@@ -195,6 +195,32 @@ def test_html_in_a_transcript_or_a_query_shows_as_text(client, archive):
     assert "<script>alert" not in transcript and "&lt;script&gt;alert" in transcript
 
 
+@pytest.mark.parametrize(
+    ("opening", "words", "query", "marked"),
+    [
+        ("", "the xylazine threat", "xylazine", "xylazine"),
+        ("", "Foreign Secretary Bárcena said", "barcena", "Bárcena"),
+        # The stem first appears inside another word, far from the word searched for.
+        ("Flawed flaws, said the flawless. ", "the rule of law", "law", "law"),
+    ],
+)
+def test_a_long_turn_is_snippeted_around_its_match(client, archive, opening, words, query, marked):
+    filler = " ".join(["Cooperation continues between our two governments."] * 60)
+    meeting = Meeting.objects.first()
+    Utterance.objects.create(
+        meeting=meeting,
+        sequence=999,
+        speaker_label="QUESTION",
+        kind="question",
+        text=f"{opening}{filler} And {words} matters. {filler}",
+    )
+    data = api(client, f"q={query}&meeting={meeting.slug}")
+    snippets = [r["snippet_html"] for r in data["results"] if r["sequence"] == 999]
+    assert len(snippets) == 1
+    assert f"<mark>{marked}</mark>" in snippets[0]
+    assert not snippets[0].startswith(opening or "Cooperation continues")
+
+
 def test_highlighting_escapes_before_it_marks():
     marked = highlight(f"{START}<b>{STOP} & <script> {START}x")
     assert marked == "<mark>&lt;b&gt;</mark> &amp; &lt;script&gt; x"
@@ -286,7 +312,9 @@ def test_a_speaker_page_lists_appearances_and_topics(client, archive, monkeypatc
 def test_estimated_counts_are_marked_as_such(client, archive, monkeypatch):
     from statements import search
 
-    monkeypatch.setattr(search, "EXACT_LIMIT", 10)  # the samples become a "large" archive
+    # The samples become a "large" archive, whose results of more than 10 are estimated.
+    monkeypatch.setattr(search, "LARGE_ARCHIVE", 0)
+    monkeypatch.setattr(search, "EXACT_LIMIT", 10)
     # One utterance in two, not in 32: a sample of the 144 that always holds some matches,
     # whatever ids the sequence has reached in this test run.
     for sample in ("WORDS_SAMPLE", "WORDS_SPARSE_SAMPLE", "SAMPLE", "SPARSE_SAMPLE"):

@@ -126,8 +126,8 @@ def test_a_large_topic_page_marks_estimates_and_counts_its_meetings_exactly(
 
     # The samples become a "large" archive, whose 38 utterances on the topic are too many to
     # count: they are counted from one utterance in two.
+    monkeypatch.setattr(search, "LARGE_ARCHIVE", 0)
     monkeypatch.setattr(search, "EXACT_LIMIT", 2)
-    monkeypatch.setattr(search, "COLLECT_LIMIT", 10)
     for sample in ("WORDS_SAMPLE", "WORDS_SPARSE_SAMPLE", "SAMPLE", "SPARSE_SAMPLE"):
         monkeypatch.setattr(search, sample, 2)
     with connection.cursor() as cursor:
