@@ -40,7 +40,9 @@ RETAG = [
         SELECT row_number() OVER () AS rule, topic.id AS topic_id, topic.min_mentions, term,
                query, numnode(query) = 1 AS single,
                ARRAY(SELECT m[1] FROM regexp_matches(query::text, '''([^'']+)''', 'g') AS m)
-                   AS stems
+                   AS stems,
+               (SELECT count(DISTINCT m[1])
+                FROM regexp_matches(query::text, '''([^'']+)''', 'g') AS m) AS distinct_stems
         FROM statements_topic AS topic
         CROSS JOIN LATERAL unnest(topic.terms) AS term
         CROSS JOIN LATERAL {PHRASE.format("term")} AS query
@@ -56,7 +58,7 @@ RETAG = [
     ),
     said AS (
         -- The rules whose stems each utterance says, and how often it says them.
-        SELECT u.id, u.word_count, u.search_vector, stems.rule,
+        SELECT u.id, u.word_count, u.search_vector, stems.rule, count(*) AS stems_said,
                coalesce(sum(array_length(v.positions, 1)), 0) AS times
         FROM statements_utterance AS u
         CROSS JOIN LATERAL unnest(u.search_vector) AS v
@@ -73,8 +75,13 @@ RETAG = [
                said.times / greatest(cardinality(rules.stems), 1) AS mentions
         FROM said
         JOIN rules ON rules.rule = said.rule
-        -- A term of one word is said when its stem is; a phrase's words must come together.
-        WHERE (rules.single OR said.search_vector @@ rules.query)
+        -- A term of one word is said when its stem is; a phrase's words must come together,
+        -- so two of its stems at least must be said before the phrase is looked for.
+        WHERE (
+            rules.single
+            OR (said.stems_said >= least(2, rules.distinct_stems)
+                AND said.search_vector @@ rules.query)
+        )
           AND NOT EXISTS (
               SELECT 1 FROM exclusions
               WHERE exclusions.topic_id = rules.topic_id
