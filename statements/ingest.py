@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from statements import parser, topics
@@ -92,22 +93,76 @@ class Preview:
 
 @dataclass
 class Batch:
-    """Transcripts being ingested together: the archive's speakers as the batch has left them,
-    and the meetings whose utterances are still to be tagged."""
+    """Transcripts being ingested together: the archive's speakers as the batch has left them;
+    the meetings whose utterances are still to be tagged; and those not yet written, with their
+    utterances, which go in together with COPY (`flush()`): by the time the batch ends, or once
+    FLUSH_ROWS utterances wait. Their ids are taken from the tables' sequences beforehand."""
 
     registry: Registry
     meetings: list[int] = field(default_factory=list)
+    waiting: dict[str, Meeting] = field(default_factory=dict)  # by content hash
+    rows: list[tuple] = field(default_factory=list)  # id and UTTERANCE_COLUMNS
+    reserved: dict[str, list[int]] = field(default_factory=dict)  # ids by table
+
+    def new_meeting(self, **fields) -> Meeting:
+        """A meeting with its id, to be written with its utterances by `add()`."""
+        now = timezone.now()
+        meeting = Meeting(pk=self._ids(Meeting, 1)[0], created_at=now, updated_at=now, **fields)
+        meeting._state.adding = False  # written by the batch, not by save()
+        return meeting
+
+    def add(self, meeting: Meeting, rows: list[tuple]) -> list[int]:
+        """Queue a meeting and its utterances (tuples of UTTERANCE_COLUMNS); their ids."""
+        ids = self._ids(Utterance, len(rows))
+        self.waiting[meeting.content_hash] = meeting
+        self.rows.extend((pk, *row) for pk, row in zip(ids, rows, strict=True))
+        self.meetings.append(meeting.pk)
+        if len(self.rows) >= FLUSH_ROWS:
+            self.flush()
+        return ids
+
+    def slugs(self) -> set[str]:
+        return {meeting.slug for meeting in self.waiting.values()}
+
+    def flush(self) -> None:
+        """Write the meetings waiting and their utterances."""
+        if not self.waiting:
+            return
+        columns = [field.attname for field in Meeting._meta.concrete_fields]
+        with connection.cursor() as cursor:
+            with cursor.copy(f"COPY statements_meeting ({', '.join(columns)}) FROM STDIN") as copy:
+                for meeting in self.waiting.values():
+                    copy.write_row([getattr(meeting, column) for column in columns])
+            _copy(cursor, self.rows)
+        self.waiting.clear()
+        self.rows.clear()
+
+    def _ids(self, model, count: int) -> list[int]:
+        """`count` ids from the model's sequence, reserved a block at a time."""
+        reserved = self.reserved.setdefault(model._meta.db_table, [])
+        if len(reserved) < count:
+            reserved.extend(_next_ids(model._meta.db_table, max(count, ID_BLOCK)))
+        taken = reserved[:count]
+        del reserved[:count]
+        return taken
+
+
+# Utterances a batch keeps waiting before it writes them (about 10 MB), and ids reserved at once.
+FLUSH_ROWS = 10_000
+ID_BLOCK = 1_000
 
 
 @contextmanager
 def batch() -> Iterator[Batch]:
     """Ingest many transcripts in one transaction: `ingest(text, info, batch=b)` for each. A
     transcript refused with an `IngestError` that the caller catches leaves the others in; any
-    error that leaves the block leaves none of them. Topics are tagged for all of them when the
-    block ends."""
+    error that leaves the block leaves none of them. Meetings and utterances are written together
+    and their topics tagged when the block ends (or, for the writing, every FLUSH_ROWS
+    utterances): until then, `IngestResult.meeting` is not yet in the database."""
     with transaction.atomic():
         ingesting = Batch(Registry.from_database())
         yield ingesting
+        ingesting.flush()
         if ingesting.meetings:
             topics.retag(meetings=ingesting.meetings)
 
@@ -198,7 +253,9 @@ def ingest(
     if not text.strip():
         raise IngestError("The transcript is empty.")
     digest = content_hash(text)
-    existing = Meeting.objects.filter(content_hash=digest).first()
+    existing = batch.waiting.get(digest) if batch is not None else None
+    if existing is None:
+        existing = Meeting.objects.filter(content_hash=digest).first()
     if existing is not None:
         return IngestResult(meeting=existing, created=False)
 
@@ -215,12 +272,21 @@ def ingest(
         "header": transcript.header,
         "trailer": transcript.trailer,
     }
+    # In a batch, a new meeting and its utterances are written when the batch says; a meeting
+    # replaced is written at once, after what the batch holds.
+    deferred = batch is not None and replacing is None
     with transaction.atomic():
         if replacing is None:
-            slug = _unique_slug(Meeting, f"{info.date:%Y-%m-%d} {title}")
-            meeting = Meeting.objects.create(slug=slug, **fields)
+            taken = batch.slugs() if batch is not None else set()
+            slug = _unique_slug(Meeting, f"{info.date:%Y-%m-%d} {title}", taken)
+            if deferred:
+                meeting = batch.new_meeting(slug=slug, **fields)
+            else:
+                meeting = Meeting.objects.create(slug=slug, **fields)
             corrections = None
         else:
+            if batch is not None:
+                batch.flush()
             meeting = replacing
             corrections = _Corrections.of(meeting)
             meeting.utterances.all().delete()
@@ -253,7 +319,8 @@ def ingest(
                 zip(transcript.turns, resolutions, kinds, strict=True), start=1
             )
         ]
-        ids = _copy_utterances(rows)
+        if not deferred:
+            ids = _copy_utterances(rows)
         kept = dropped = 0
         if corrections is not None:
             utterances = [
@@ -263,11 +330,14 @@ def ingest(
             kept, dropped = corrections.restore(utterances, chosen=set(choices or {}))
         if batch is None:
             topics.retag(meetings=[meeting.pk])
-    if batch is not None:
-        # Only now that the transcript is in: had it failed, what the registry learned from it
-        # would have been rolled back.
-        batch.registry = registry
+    if deferred:
+        # Only now that nothing can fail: had it failed, what the registry learned from it
+        # would have been rolled back, and the batch must not write it.
+        batch.add(meeting, rows)
+    elif batch is not None:
         batch.meetings.append(meeting.pk)
+    if batch is not None:
+        batch.registry = registry
     return IngestResult(
         meeting=meeting,
         created=True,
@@ -294,18 +364,27 @@ UTTERANCE_COLUMNS = (
 def _copy_utterances(rows: list[tuple]) -> list[int]:
     """Write utterances (tuples of UTTERANCE_COLUMNS) with COPY, which takes half the time an
     INSERT of as many rows does; their ids, taken from the table's sequence beforehand."""
+    ids = _next_ids(Utterance._meta.db_table, len(rows))
+    with connection.cursor() as cursor:
+        _copy(cursor, [(pk, *row) for pk, row in zip(ids, rows, strict=True)])
+    return ids
+
+
+def _next_ids(table: str, count: int) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('statements_utterance', 'id')) "
-            "FROM generate_series(1, %s)",
-            [len(rows)],
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, count],
         )
-        ids = [pk for (pk,) in cursor.fetchall()]
-        columns = ", ".join(("id", *UTTERANCE_COLUMNS))
-        with cursor.copy(f"COPY statements_utterance ({columns}) FROM STDIN") as copy:
-            for pk, row in zip(ids, rows, strict=True):
-                copy.write_row((pk, *row))
-    return ids
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def _copy(cursor, rows: list[tuple]) -> None:
+    """COPY utterances given as their id and UTTERANCE_COLUMNS."""
+    columns = ", ".join(("id", *UTTERANCE_COLUMNS))
+    with cursor.copy(f"COPY statements_utterance ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _parse(text: str) -> parser.Transcript:
@@ -477,13 +556,14 @@ def _create_speaker(**fields) -> Speaker:
     return Speaker.objects.create(slug=_unique_slug(Speaker, fields["name"]), **fields)
 
 
-def _unique_slug(model, text: str, max_length: int = 80) -> str:
+def _unique_slug(model, text: str, taken: set[str] = frozenset(), max_length: int = 80) -> str:
+    """A slug of the text that no row of the model has, nor any of the `taken` ones."""
     base = slugify(text)
     if len(base) > max_length:
         base = base[: max_length + 1].rsplit("-", 1)[0]
     base = base or "untitled"
     slug, number = base, 2
-    while model.objects.filter(slug=slug).exists():
+    while slug in taken or model.objects.filter(slug=slug).exists():
         slug = f"{base[: max_length - 6]}-{number}"
         number += 1
     return slug

@@ -140,7 +140,9 @@ def stored() -> list[tuple]:
     ]
 
 
-def test_a_batch_stores_exactly_what_one_transcript_at_a_time_does(db):
+@pytest.mark.parametrize("flush_rows", [10_000, 50], ids=["written at the end", "every 50"])
+def test_a_batch_stores_exactly_what_one_transcript_at_a_time_does(db, monkeypatch, flush_rows):
+    monkeypatch.setattr(ingest_module, "FLUSH_ROWS", flush_rows)
     transcripts = [(path.read_text(encoding="utf-8"), sample_info(path)) for path in sample_paths()]
     with transaction.atomic():
         for text, info in transcripts:
@@ -154,6 +156,23 @@ def test_a_batch_stores_exactly_what_one_transcript_at_a_time_does(db):
     assert [r.utterances for r in results] == [30, 36, 28, 10, 40]
     assert stored() == one_at_a_time
     assert sum(len(row[-1]) for row in one_at_a_time) > 100  # topics were tagged
+
+
+def test_a_batch_knows_the_transcripts_it_has_not_written_yet(db):
+    info = MeetingInfo(title="Press Briefing", date=dt.date(2024, 1, 2))
+    other = "SECRETARY BLINKEN:  Good afternoon.\n"
+    with batch() as together:
+        first = ingest(SMALL, info, batch=together)
+        again = ingest(SMALL, info, batch=together)
+        same_title = ingest(other, info, batch=together)
+        assert not Meeting.objects.exists()  # written when the batch ends
+    assert first.created and not again.created and again.meeting.pk == first.meeting.pk
+    assert same_title.created and same_title.meeting.slug != first.meeting.slug
+    assert sorted(Meeting.objects.values_list("slug", flat=True)) == [
+        "2024-01-02-press-briefing",
+        "2024-01-02-press-briefing-2",
+    ]
+    assert Meeting.objects.get(pk=first.meeting.pk).utterances.count() == 2
 
 
 def test_a_batch_refuses_a_bad_transcript_and_keeps_the_rest(db):
@@ -176,16 +195,17 @@ def test_a_transcript_rolled_back_in_a_batch_leaves_no_speaker_behind(db, monkey
     """What the registry learned from a transcript that failed is forgotten with it: the next
     transcript with the same new label creates the speaker again rather than point at a speaker
     that was rolled back."""
-    copy = ingest_module._copy_utterances
+    classify = ingest_module.classify_turns
     calls = []
 
-    def failing_once(rows):
-        calls.append(rows)
+    def failing_once(*args):
+        # After the transcript's new speaker was created, before its rows are queued.
+        calls.append(args)
         if len(calls) == 1:
             raise IngestError("The disk is full.")
-        return copy(rows)
+        return classify(*args)
 
-    monkeypatch.setattr(ingest_module, "_copy_utterances", failing_once)
+    monkeypatch.setattr(ingest_module, "classify_turns", failing_once)
     text = "PRIME MINISTER DUPONT:  Bonjour.\n"
     with batch() as together:
         with pytest.raises(IngestError, match="disk is full"):
