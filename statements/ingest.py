@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field, replace
 
 from django.conf import settings
@@ -26,6 +27,9 @@ from statements.models import Meeting, Speaker, SpeakerAlias, TopicOverride, Utt
 from statements.speakers import QUESTION, Registry, Resolution, interviewer_name, label_key
 from statements.speakers import turn_kinds as classify_turns
 
+# Control characters (Unicode's category Cc) but for line breaks, tabs and form feeds: many of
+# them make a file binary.
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 # A turn this long usually means a speaker label was missed and two turns ran together.
 LONG_TURN = 2500
 
@@ -129,7 +133,8 @@ class Batch:
         if not self.waiting:
             return
         columns = [field.attname for field in Meeting._meta.concrete_fields]
-        with connection.cursor() as cursor:
+        # COPY goes past Django's cursor: its errors are made Django's here (IntegrityError...).
+        with connection.wrap_database_errors, connection.cursor() as cursor:
             with cursor.copy(f"COPY statements_meeting ({', '.join(columns)}) FROM STDIN") as copy:
                 for meeting in self.waiting.values():
                     copy.write_row([getattr(meeting, column) for column in columns])
@@ -149,7 +154,7 @@ class Batch:
 
 # Utterances a batch keeps waiting before it writes them (about 10 MB), and ids reserved at once.
 FLUSH_ROWS = 10_000
-ID_BLOCK = 1_000
+ID_BLOCK = 5_000
 
 
 @contextmanager
@@ -185,7 +190,7 @@ def decode(data: bytes, name: str = "the file") -> str:
             raise IngestError(
                 f"{name} is not readable text: it is neither UTF-8 nor Windows-1252."
             ) from None
-    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f")
+    controls = len(CONTROLS.findall(text))
     if controls > max(8, len(text) // 100):
         raise IngestError(f"{name} is a binary file, not a text transcript.")
     return text
@@ -254,8 +259,8 @@ def ingest(
         raise IngestError("The transcript is empty.")
     digest = content_hash(text)
     existing = batch.waiting.get(digest) if batch is not None else None
-    if existing is None:
-        existing = Meeting.objects.filter(content_hash=digest).first()
+    if existing is None and _exists(Meeting, content_hash=digest):
+        existing = Meeting.objects.get(content_hash=digest)
     if existing is not None:
         return IngestResult(meeting=existing, created=False)
 
@@ -272,10 +277,15 @@ def ingest(
         "header": transcript.header,
         "trailer": transcript.trailer,
     }
+    registry = batch.registry if batch else Registry.from_database()
+    plan, interviewer = _plan_speakers(transcript, info, registry)
     # In a batch, a new meeting and its utterances are written when the batch says; a meeting
-    # replaced is written at once, after what the batch holds.
+    # replaced is written at once, after what the batch holds. What is written now is written in
+    # a savepoint, so a transcript refused half-way leaves nothing behind; in a batch, most
+    # transcripts write nothing until then (their speakers are known), and need none.
     deferred = batch is not None and replacing is None
-    with transaction.atomic():
+    writes = not deferred or bool(choices) or _learns(plan, registry)
+    with transaction.atomic() if writes else nullcontext():
         if replacing is None:
             taken = batch.slugs() if batch is not None else set()
             slug = _unique_slug(Meeting, f"{info.date:%Y-%m-%d} {title}", taken)
@@ -293,8 +303,6 @@ def ingest(
             for name, value in fields.items():
                 setattr(meeting, name, value)
             meeting.save()
-        registry = batch.registry if batch else Registry.from_database()
-        plan, interviewer = _plan_speakers(transcript, info, registry)
         by_label, new_speakers, learned = _apply_plan(plan, choices or {}, interviewer, registry)
         if new_speakers or learned:
             registry = Registry.from_database()
@@ -365,7 +373,7 @@ def _copy_utterances(rows: list[tuple]) -> list[int]:
     """Write utterances (tuples of UTTERANCE_COLUMNS) with COPY, which takes half the time an
     INSERT of as many rows does; their ids, taken from the table's sequence beforehand."""
     ids = _next_ids(Utterance._meta.db_table, len(rows))
-    with connection.cursor() as cursor:
+    with connection.wrap_database_errors, connection.cursor() as cursor:
         _copy(cursor, [(pk, *row) for pk, row in zip(ids, rows, strict=True)])
     return ids
 
@@ -431,6 +439,20 @@ def _plan_speakers(
             resolution = replace(resolution, how="interviewer", speaker_id=interviewer_id)
         plan[label] = resolution
     return plan, interviewer
+
+
+def _learns(plan: dict[str, Resolution], registry: Registry) -> bool:
+    """Whether `_apply_plan()` will write: a speaker to create, or a label to remember."""
+    return any(
+        resolution.how == "new"
+        or (resolution.how == "interviewer" and resolution.speaker_id is None)
+        or (
+            resolution.speaker_id is not None
+            and resolution.generic_kind is None
+            and label_key(label) not in registry.by_alias
+        )
+        for label, resolution in plan.items()
+    )
 
 
 def _apply_plan(
@@ -563,10 +585,21 @@ def _unique_slug(model, text: str, taken: set[str] = frozenset(), max_length: in
         base = base[: max_length + 1].rsplit("-", 1)[0]
     base = base or "untitled"
     slug, number = base, 2
-    while slug in taken or model.objects.filter(slug=slug).exists():
+    while slug in taken or _exists(model, slug=slug):
         slug = f"{base[: max_length - 6]}-{number}"
         number += 1
     return slug
+
+
+def _exists(model, **where) -> bool:
+    """Whether a row has this value (`_exists(Meeting, slug=s)`): the query without the ORM,
+    which costs more than the query itself, once or twice a transcript."""
+    ((column, value),) = where.items()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {model._meta.db_table} WHERE {column} = %s)", [value]
+        )
+        return cursor.fetchone()[0]
 
 
 def _guess_kind(title: str) -> str:

@@ -1,6 +1,7 @@
 import datetime as dt
 import io
 from collections import Counter
+from contextlib import contextmanager
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -326,6 +327,70 @@ def test_the_ingest_command_commits_batch_by_batch(db, monkeypatch):
     assert len(batches) == 3  # 2 + 2 + 1 files
     assert "5 meetings added (0 already in the archive), 144 utterances" in out.getvalue()
     assert Utterance.objects.filter(taggings__isnull=False).distinct().count() > 50
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_ingest_command_stores_the_same_with_workers_side_by_side(monkeypatch):
+    speakers, aliases = set(Speaker.objects.all()), set(SpeakerAlias.objects.all())
+    call_command("ingest", str(SAMPLES), stdout=io.StringIO(), stderr=io.StringIO())
+    one_after_another = stored()
+    Meeting.objects.all().delete()
+    SpeakerAlias.objects.exclude(pk__in=[a.pk for a in aliases]).delete()
+    Speaker.objects.exclude(pk__in=[s.pk for s in speakers]).delete()
+
+    # Five batches of one file, two at a time, each worker with its own connection.
+    monkeypatch.setattr("statements.management.commands.ingest.BATCH_SIZE", 1)
+    out = io.StringIO()
+    call_command("ingest", str(SAMPLES), "--workers", "2", stdout=out, stderr=io.StringIO())
+    assert "5 meetings added (0 already in the archive), 144 utterances" in out.getvalue()
+    assert stored() == one_after_another
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_workers_writing_the_same_slug_at_once_both_get_their_meeting(monkeypatch, tmp_path):
+    # Same title and date: whichever worker commits second finds the slug taken, and its batch
+    # is tried again.
+    for number, text in enumerate([SMALL, "SECRETARY BLINKEN:  Good afternoon.\n"]):
+        (tmp_path / f"{number}.txt").write_text(text, encoding="utf-8")
+    monkeypatch.setattr("statements.management.commands.ingest.BATCH_SIZE", 1)
+    call_command(
+        "ingest",
+        str(tmp_path),
+        "--workers",
+        "2",
+        "--title",
+        "Press Briefing",
+        "--date",
+        "2024-01-02",
+        stdout=io.StringIO(),
+    )
+    assert sorted(Meeting.objects.values_list("slug", flat=True)) == [
+        "2024-01-02-press-briefing",
+        "2024-01-02-press-briefing-2",
+    ]
+
+
+def test_a_batch_another_worker_got_ahead_of_is_tried_again(db, monkeypatch, tmp_path):
+    from django.db import IntegrityError
+
+    from statements.management.commands import ingest as command
+
+    tries = []
+
+    @contextmanager
+    def conflicting_once():
+        with batch() as together:
+            yield together
+            tries.append(together)
+            if len(tries) == 1:  # as a COPY meeting another worker's committed slug would
+                raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(command, "batch", conflicting_once)
+    (tmp_path / "small.txt").write_text(SMALL, encoding="utf-8")
+    info = {"date": dt.date(2024, 1, 2)}
+    summary = command.ingest_batch([tmp_path / "small.txt"], info)
+    assert len(tries) == 2 and (summary.meetings, summary.utterances) == (1, 2)
+    assert Meeting.objects.count() == 1 and Utterance.objects.count() == 2
 
 
 def test_the_ingest_command_takes_metadata_from_options(db, tmp_path):

@@ -1,16 +1,109 @@
 import datetime as dt
 import json
+import multiprocessing
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import IntegrityError, OperationalError, connections
 from tqdm import tqdm
 
 from statements.ingest import IngestError, MeetingInfo, batch, decode, ingest
 
 TRANSCRIPT_SUFFIXES = {".txt", ".md", ".text", ".markdown"}
 FIELDS = ("title", "date", "kind", "location", "venue", "series", "source_url")
-# Transcripts committed together: an interruption loses at most the batch under way.
+# Transcripts committed together: an interruption loses at most the batches under way.
 BATCH_SIZE = 200
+# Times a batch is tried when another worker's batch wrote the same speaker, transcript or slug
+# first (or the two waited on each other): once that one is committed, the batch finds it.
+ATTEMPTS = 3
+
+
+@dataclass
+class Summary:
+    """What the batches did, in plain data a worker process can send back."""
+
+    meetings: int = 0
+    unchanged: int = 0
+    utterances: int = 0
+    new_speakers: list[tuple[str, bool]] = field(default_factory=list)  # name, needs review
+    failures: list[str] = field(default_factory=list)
+    files: int = 0
+
+    def add(self, other: "Summary") -> None:
+        self.meetings += other.meetings
+        self.unchanged += other.unchanged
+        self.utterances += other.utterances
+        self.new_speakers += other.new_speakers
+        self.failures += other.failures
+        self.files += other.files
+
+
+def ingest_batch(files: list[Path], overrides: dict) -> Summary:
+    """Ingest these files in one batch, committed; a file refused is reported and skipped."""
+    for attempt in range(1, ATTEMPTS + 1):
+        summary = Summary(files=len(files))
+        try:
+            with batch() as ingesting:
+                for path in files:
+                    try:
+                        text = decode(path.read_bytes(), path.name)
+                        result = ingest(text, read_info(path, overrides), batch=ingesting)
+                    except (IngestError, OSError) as error:
+                        summary.failures.append(f"{path}: {error}")
+                        continue
+                    if result.created:
+                        summary.meetings += 1
+                        summary.utterances += result.utterances
+                        summary.new_speakers += [
+                            (s.name, s.needs_review) for s in result.new_speakers
+                        ]
+                    else:
+                        summary.unchanged += 1
+            return summary
+        except (IntegrityError, OperationalError):
+            if attempt == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _ingest_batch(job: tuple[list[Path], dict]) -> Summary:
+    try:
+        return ingest_batch(*job)
+    finally:
+        if multiprocessing.parent_process() is not None:
+            # A worker process leaves without closing anything: close its connection now.
+            connections.close_all()
+
+
+def read_info(path: Path, overrides: dict) -> MeetingInfo:
+    """The metadata of a transcript file: the options' overrides, else its sidecar's."""
+    fields = {**_sidecar(path), **overrides}
+    date = fields.get("date")
+    if isinstance(date, str):
+        try:
+            date = dt.date.fromisoformat(date)
+        except ValueError:
+            raise IngestError(f"the date {date!r} is not a date in the form YYYY-MM-DD.") from None
+    return MeetingInfo(
+        **{name: fields.get(name) or "" for name in FIELDS if name != "date"},
+        date=date or None,
+    )
+
+
+def _sidecar(path: Path) -> dict:
+    for candidate in (path.with_suffix(".json"), path.with_name(path.name + ".json")):
+        if candidate.is_file():
+            try:
+                data = json.loads(candidate.read_text(encoding="utf-8"))
+            except (ValueError, UnicodeDecodeError) as error:
+                raise IngestError(
+                    f"its sidecar {candidate.name} is not valid JSON ({error})."
+                ) from None
+            if not isinstance(data, dict):
+                raise IngestError(f"its sidecar {candidate.name} must hold a JSON object.")
+            return {k: v for k, v in data.items() if k in FIELDS}
+    return {}
 
 
 class Command(BaseCommand):
@@ -28,43 +121,50 @@ class Command(BaseCommand):
         parser.add_argument("--venue")
         parser.add_argument("--series")
         parser.add_argument("--source-url", dest="source_url")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help=f"processes ingesting batches of {BATCH_SIZE} files side by side "
+            "(one a core: PostgreSQL's text parsing is most of the work)",
+        )
 
     def handle(self, *args, **options):
         files = self._transcripts(options["paths"])
         overrides = {name: options[name] for name in FIELDS if options.get(name)}
-        meetings = unchanged = utterances = 0
-        new_speakers, failures = [], []
+        jobs = [(files[i : i + BATCH_SIZE], overrides) for i in range(0, len(files), BATCH_SIZE)]
+        workers = max(1, min(options["workers"], len(jobs)))
+        total = Summary()
         progress = tqdm(total=len(files), desc="Ingesting", unit="file", disable=len(files) < 2)
-        for start in range(0, len(files), BATCH_SIZE):
-            with batch() as ingesting:
-                for path in files[start : start + BATCH_SIZE]:
-                    progress.update()
-                    try:
-                        text = decode(path.read_bytes(), path.name)
-                        result = ingest(text, self._info(path, overrides), batch=ingesting)
-                    except (IngestError, OSError) as error:
-                        failures.append(f"{path}: {error}")
-                        continue
-                    if result.created:
-                        meetings += 1
-                        utterances += result.utterances
-                        new_speakers.extend(result.new_speakers)
-                    else:
-                        unchanged += 1
+        if workers == 1:
+            done = map(_ingest_batch, jobs)
+        else:
+            # Each worker opens its own connection: none may be inherited across the fork.
+            connections.close_all()
+            pool = multiprocessing.get_context("fork").Pool(workers)
+            done = pool.imap_unordered(_ingest_batch, jobs)
+        try:
+            for summary in done:
+                total.add(summary)
+                progress.update(summary.files)
+        finally:
+            if workers > 1:
+                pool.terminate()
+                pool.join()
         progress.close()
 
-        review = [s for s in new_speakers if s.needs_review]
+        review = [name for name, needs_review in total.new_speakers if needs_review]
         self.stdout.write(
-            f"{meetings} meetings added ({unchanged} already in the archive), "
-            f"{utterances} utterances, {len(new_speakers)} new speakers, "
+            f"{total.meetings} meetings added ({total.unchanged} already in the archive), "
+            f"{total.utterances} utterances, {len(total.new_speakers)} new speakers, "
             f"{len(review)} speakers to review."
         )
-        for speaker in review:
-            self.stdout.write(f"  to review: {speaker.name}")
-        if failures:
-            for failure in failures:
+        for name in review:
+            self.stdout.write(f"  to review: {name}")
+        if total.failures:
+            for failure in sorted(total.failures):
                 self.stderr.write(f"Refused {failure}")
-            raise CommandError(f"{len(failures)} of {len(files)} transcripts were refused.")
+            raise CommandError(f"{len(total.failures)} of {len(files)} transcripts were refused.")
 
     def _transcripts(self, paths: list[Path]) -> list[Path]:
         files = []
@@ -80,32 +180,3 @@ class Command(BaseCommand):
         if not files:
             raise CommandError("No transcripts found (looked for .txt and .md files).")
         return files
-
-    def _info(self, path: Path, overrides: dict) -> MeetingInfo:
-        fields = {**self._sidecar(path), **overrides}
-        date = fields.get("date")
-        if isinstance(date, str):
-            try:
-                date = dt.date.fromisoformat(date)
-            except ValueError:
-                raise IngestError(
-                    f"the date {date!r} is not a date in the form YYYY-MM-DD."
-                ) from None
-        return MeetingInfo(
-            **{name: fields.get(name) or "" for name in FIELDS if name != "date"},
-            date=date or None,
-        )
-
-    def _sidecar(self, path: Path) -> dict:
-        for candidate in (path.with_suffix(".json"), path.with_name(path.name + ".json")):
-            if candidate.is_file():
-                try:
-                    data = json.loads(candidate.read_text(encoding="utf-8"))
-                except (ValueError, UnicodeDecodeError) as error:
-                    raise IngestError(
-                        f"its sidecar {candidate.name} is not valid JSON ({error})."
-                    ) from None
-                if not isinstance(data, dict):
-                    raise IngestError(f"its sidecar {candidate.name} must hold a JSON object.")
-                return {k: v for k, v in data.items() if k in FIELDS}
-        return {}
