@@ -22,6 +22,13 @@ def main() -> None:
     )
     arguments.add_argument("--ingest-runs", type=int, default=3)
     arguments.add_argument(
+        "--command-batch",
+        type=int,
+        default=20_000,
+        help="utterances of synthetic files to time `manage.py ingest` on (0: not timed)",
+    )
+    arguments.add_argument("--workers", type=int, default=2, help="for `manage.py ingest`")
+    arguments.add_argument(
         "--json", type=Path, help="where to write the results (default: bench/results/NAME.json)"
     )
     options = arguments.parse_args()
@@ -31,7 +38,13 @@ def main() -> None:
     django.setup()
     from bench.run import run, table, write
 
-    result = run(options.repeat, options.synth_batch, options.ingest_runs)
+    result = run(
+        options.repeat,
+        options.synth_batch,
+        options.ingest_runs,
+        options.command_batch,
+        options.workers,
+    )
     path = options.json or Path(__file__).parent / "results" / f"{result['database']}.json"
     write(result, path)
     print(table(result))

@@ -14,14 +14,17 @@ does, each in a transaction rolled back at the end, so the archive is left as it
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import tempfile
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.http import QueryDict
 from django.test import Client
@@ -361,7 +364,46 @@ def synthetic_transcripts(utterances: int, seed: int = 1) -> tuple[list, Callabl
     return transcripts, prepare
 
 
-def run(repeat: int = 20, synth_batch: int = 2_000, ingest_runs: int = 3) -> dict:
+def time_command_ingest(utterances: int, workers: int, seed: int = 1) -> dict:
+    """`manage.py ingest --workers N` on a directory of synthetic transcripts, timed; then the
+    meetings and speakers it made are deleted. Its workers commit, each on its own connection,
+    so this cannot run inside a transaction (nor the test suite's)."""
+    taken = set(Speaker.objects.values_list("pk", flat=True))
+    transcripts, prepare = synthetic_transcripts(utterances, seed=seed)
+    prepare()
+    hashes = [content_hash(text) for text, _ in transcripts]
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            for number, (text, info) in enumerate(transcripts):
+                path = Path(folder) / f"{number:05}.txt"
+                path.write_text(text, encoding="utf-8")
+                sidecar = {**asdict(info), "date": info.date.isoformat()}
+                path.with_suffix(".json").write_text(json.dumps(sidecar), encoding="utf-8")
+            started = time.perf_counter()
+            call_command("ingest", folder, workers=workers, stdout=io.StringIO())
+            seconds = time.perf_counter() - started
+        written = Utterance.objects.filter(meeting__content_hash__in=hashes).count()
+    finally:
+        Meeting.objects.filter(content_hash__in=hashes).delete()
+        Speaker.objects.exclude(pk__in=taken).delete()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM statements_meeting, statements_utterance, statements_tagging")
+    return {
+        "transcripts": len(transcripts),
+        "utterances": written,
+        "workers": workers,
+        "seconds": round(seconds, 3),
+        "utterances_per_second": round(written / seconds, 1),
+    }
+
+
+def run(
+    repeat: int = 20,
+    synth_batch: int = 2_000,
+    ingest_runs: int = 3,
+    command_batch: int = 20_000,
+    workers: int = 2,
+) -> dict:
     """The whole benchmark, as a dictionary ready for JSON."""
     counts = {
         "utterances": Utterance.objects.count(),
@@ -380,10 +422,16 @@ def run(repeat: int = 20, synth_batch: int = 2_000, ingest_runs: int = 3) -> dic
         for run_ in range(ingest_runs):
             transcripts, prepare = synthetic_transcripts(synth_batch, seed=run_ + 1)
             synthetic.append(time_ingest(transcripts, prepare))
+    command = []
     if not connection.in_atomic_block:
         # The rolled-back ingests left dead rows and GIN pending entries behind.
         with connection.cursor() as cursor:
             cursor.execute("VACUUM statements_meeting, statements_utterance, statements_tagging")
+        if command_batch:
+            command = [
+                time_command_ingest(command_batch, workers, seed=run_ + 1)
+                for run_ in range(ingest_runs)
+            ]
 
     return {
         "database": connection.settings_dict["NAME"],
@@ -403,6 +451,7 @@ def run(repeat: int = 20, synth_batch: int = 2_000, ingest_runs: int = 3) -> dic
             "samples": _median_run(samples),
             "samples one by one": _median_run(one_by_one),
             "synthetic": _median_run(synthetic) if synthetic else None,
+            "command": _median_run(command) if command else None,
         },
     }
 
@@ -430,12 +479,16 @@ def table(result: dict) -> str:
         )
     lines.append("")
     for name, measured in result["ingest"].items():
-        if measured:
-            lines.append(
-                f"ingest {name:<18} {measured['utterances']:>6} utterances "
-                f"{measured['utterances_per_second']:>8,.0f}/s  "
-                f"(retag {100 * measured['retag_seconds'] / measured['seconds']:.0f}% of it)"
-            )
+        if not measured:
+            continue
+        if name == "command":
+            name, how = f"command, {measured['workers']} workers", "(files, committed)"
+        else:
+            how = f"(retag {100 * measured['retag_seconds'] / measured['seconds']:.0f}% of it)"
+        lines.append(
+            f"ingest {name:<24} {measured['utterances']:>6} utterances "
+            f"{measured['utterances_per_second']:>8,.0f}/s  {how}"
+        )
     return "\n".join(lines)
 
 

@@ -9,7 +9,7 @@ from django.db import connection
 from bench import run as bench
 from statements import search
 from statements.management.commands.synth import synthesize
-from statements.models import Meeting, Utterance
+from statements.models import Meeting, Speaker, Utterance
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +59,16 @@ def test_the_benchmark_times_every_kind_of_search_and_agrees_with_the_floor(arch
     assert json.loads(path.read_text())["utterances"] == 4_000
     table = bench.table(result)
     assert all(name in table for name in SEARCHES) and "ingest samples" in table
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_ingest_command_is_timed_with_workers_and_leaves_the_archive_as_it_was():
+    synthesize(1_000, seed=5)
+    before = (Meeting.objects.count(), Utterance.objects.count(), Speaker.objects.count())
+    measured = bench.time_command_ingest(300, workers=2)
+    assert measured["workers"] == 2 and measured["utterances"] >= 300
+    assert measured["utterances_per_second"] > 0
+    assert (Meeting.objects.count(), Utterance.objects.count(), Speaker.objects.count()) == before
 
 
 @pytest.fixture
