@@ -1,3 +1,4 @@
+import importlib
 import json
 import os
 from pathlib import Path
@@ -70,7 +71,19 @@ def chromium():
 
 
 @pytest.fixture
-def page(chromium, live_server):
+def seeded(transactional_db):
+    """The officials and topics migrations 0002 and 0006 seed. A transactional test (a browser
+    test, or one whose ingest workers need committed rows) ends by emptying the tables, and for
+    a test that the live server makes transactional, serialized rollback was seen not to bring
+    them back: the seeding, which only adds what is missing, is run again."""
+    from django.apps import apps
+
+    for migration in ("0002_seed_officials", "0006_seed_topics"):
+        importlib.import_module(f"statements.migrations.{migration}").seed(apps, None)
+
+
+@pytest.fixture
+def page(chromium, live_server, seeded):
     context = chromium.new_context(
         base_url=live_server.url, viewport={"width": 1280, "height": 900}
     )

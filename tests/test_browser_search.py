@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
-def live_archive(transactional_db):
+def live_archive(seeded):
     for path in sample_paths():
         ingest(path.read_text(encoding="utf-8"), sample_info(path))
 

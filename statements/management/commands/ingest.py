@@ -67,6 +67,13 @@ def ingest_batch(files: list[Path], overrides: dict) -> Summary:
     raise AssertionError("unreachable")
 
 
+def _forget_connections() -> None:
+    """In a worker just forked: let go of the connections it inherited, without closing them
+    (that would close the parent's), so that it opens its own."""
+    for connection in connections.all(initialized_only=True):
+        connection.connection = None
+
+
 def _ingest_batch(job: tuple[list[Path], dict]) -> Summary:
     try:
         return ingest_batch(*job)
@@ -139,9 +146,7 @@ class Command(BaseCommand):
         if workers == 1:
             done = map(_ingest_batch, jobs)
         else:
-            # Each worker opens its own connection: none may be inherited across the fork.
-            connections.close_all()
-            pool = multiprocessing.get_context("fork").Pool(workers)
+            pool = multiprocessing.get_context("fork").Pool(workers, _forget_connections)
             done = pool.imap_unordered(_ingest_batch, jobs)
         try:
             for summary in done:
