@@ -149,7 +149,9 @@ class Results:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
+        """How many pages: an estimate, printed "≈550", when the total is one."""
+        pages = max(1, -(-self.total // PAGE_SIZE))
+        return Estimate(pages) if self.total_is_estimate else pages
 
     @property
     def first(self) -> int:

@@ -101,6 +101,7 @@ def test_a_large_result_is_counted_from_a_sample_and_says_so(archive, large, cli
     assert isinstance(data["total"], int)  # an estimate is still a number in the API
     page = client.get("/", {"q": "security"}).content.decode()
     assert f"≈{int(results.total)}" in page  # and never looks exact on the page
+    assert f"Page 1 of ≈{int(results.pages)}" in page
 
 
 def matches_in_order(order: str, limit: int, offset: int = 0) -> list[int]:
