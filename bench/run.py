@@ -380,7 +380,7 @@ def time_command_ingest(utterances: int, workers: int, seed: int = 1) -> dict:
                 sidecar = {**asdict(info), "date": info.date.isoformat()}
                 path.with_suffix(".json").write_text(json.dumps(sidecar), encoding="utf-8")
             started = time.perf_counter()
-            call_command("ingest", folder, workers=workers, stdout=io.StringIO())
+            call_command("ingest", folder, workers=workers, verbosity=0, stdout=io.StringIO())
             seconds = time.perf_counter() - started
         written = Utterance.objects.filter(meeting__content_hash__in=hashes).count()
     finally:

@@ -38,8 +38,10 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Func,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     TextField,
     Value,
 )
@@ -51,6 +53,7 @@ from statements.filters import INTERPRETED, UtteranceFilter
 from statements.models import (
     BULKY_MEETING_FIELDS,
     Meeting,
+    Speaker,
     Utterance,
 )
 
@@ -277,6 +280,10 @@ TOPIC_SQL = """
     SELECT 'topic', tagging.topic_id::text, count(*) FILTER (WHERE {passing})
     FROM base JOIN statements_tagging AS tagging ON tagging.utterance_id = base.id
     GROUP BY tagging.topic_id"""
+# A pass over fewer rows than this looks up each row's speaker's country by the speaker's id,
+# rather than hashing every speaker's.
+FEW_ROWS = 1_500
+SPEAKER_COUNTRY = Subquery(Speaker.objects.filter(pk=OuterRef("speaker_id")).values("country")[:1])
 NEWEST = "date DESC, meeting_id, sequence"
 OLDEST = "date, meeting_id, sequence"
 
@@ -346,7 +353,8 @@ class _Search:
                 sample = SPARSE_SAMPLE if sparse else SAMPLE
             # The pass that counts the total also counts its sample by month, to find the page.
             counting = [*facets, HISTOGRAM] if not ignored else facets
-            counted = self._pass(rows, {}, {ignored: counting}, {ignored: set()}, sample)
+            few = size // sample < FEW_ROWS
+            counted = self._pass(rows, {}, {ignored: counting}, {ignored: set()}, sample, few=few)
             if not ignored and counted[("total", None)] <= EXACT_LIMIT:
                 # Fewer than PostgreSQL expected: read them all, for exact counts and the page.
                 counted = self._pass(rows, {}, {ignored: facets}, {ignored: set()})
@@ -382,12 +390,14 @@ class _Search:
         needs: dict[frozenset[str], set[str]],
         sample: int | None = None,
         first: int | None = None,
+        few: bool = True,
     ) -> Counts:
         """Count the groups' facets over the `selected` rows in one statement: each group's
         facets over the rows that pass the flags it `needs`. The group with nothing ignored also
         gets the total, and when the count is exact, the page of results. Counts from a
         `sample` are scaled up, but for the HISTOGRAM's. With `first`, only the first so many
-        rows in the search's date order are read."""
+        rows in the search's date order are read. Unless there are `few` rows to read, each
+        speaker's country is hashed rather than looked up row by row."""
         annotations = {
             f"f_{name}": ExpressionWrapper(condition, output_field=BooleanField())
             for name, condition in flags.items()
@@ -397,7 +407,7 @@ class _Search:
         needed = {facet: needs[ignored] for ignored, facets in groups.items() for facet in facets}
         # The speaker's country is joined in only for a pass that counts it.
         if "country" in needed:
-            annotations["country"] = F("speaker__country")
+            annotations["country"] = SPEAKER_COUNTRY if few else F("speaker__country")
         base = selected.annotate(**annotations)
         if sample:
             base = base.filter(_sampled(sample, words=self.query is not None))

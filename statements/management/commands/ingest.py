@@ -142,7 +142,12 @@ class Command(BaseCommand):
         jobs = [(files[i : i + BATCH_SIZE], overrides) for i in range(0, len(files), BATCH_SIZE)]
         workers = max(1, min(options["workers"], len(jobs)))
         total = Summary()
-        progress = tqdm(total=len(files), desc="Ingesting", unit="file", disable=len(files) < 2)
+        progress = tqdm(
+            total=len(files),
+            desc="Ingesting",
+            unit="file",
+            disable=len(files) < 2 or options["verbosity"] < 1,
+        )
         if workers == 1:
             done = map(_ingest_batch, jobs)
         else:
