@@ -283,7 +283,9 @@ TOPIC_SQL = """
 # A pass over fewer rows than this looks up each row's speaker's country by the speaker's id,
 # rather than hashing every speaker's.
 FEW_ROWS = 1_500
-SPEAKER_COUNTRY = Subquery(Speaker.objects.filter(pk=OuterRef("speaker_id")).values("country")[:1])
+SPEAKER_COUNTRY = Subquery(
+    Speaker.objects.filter(pk=OuterRef("speaker_id")).order_by().values("country")[:1]
+)
 NEWEST = "date DESC, meeting_id, sequence"
 OLDEST = "date, meeting_id, sequence"
 
