@@ -631,7 +631,8 @@ def _facets(counts: Counts, estimated: set[str], data: dict) -> dict[str, Facet]
             by_facet.setdefault(facet, {}).setdefault(value, 0)
 
     def own(facet: str) -> dict[str, tuple[str, str]]:
-        return {value: (value, value) for value in by_facet.get(facet, {})}
+        # A speaker with no country given counts under no country.
+        return {value: (value, value) for value in by_facet.get(facet, {}) if value}
 
     years_chosen = selected["year"] | {month[:4] for month in selected["month"]}
     named = _named({name: (by_facet.get(name), selected[name]) for name in NAMED})

@@ -221,6 +221,21 @@ def test_a_long_turn_is_snippeted_around_its_match(client, archive, opening, wor
     assert not snippets[0].startswith(opening or "Cooperation continues")
 
 
+def test_a_speaker_without_a_country_counts_under_no_country(client, archive):
+    nobody = Speaker.objects.create(name="A Reporter", slug="a-reporter", kind="journalist")
+    Utterance.objects.create(
+        meeting=Meeting.objects.first(),
+        sequence=999,
+        speaker=nobody,
+        speaker_label="REPORTER",
+        kind="question",
+        text="What about xylazine?",
+    )
+    data = api(client, "q=xylazine")
+    assert "A Reporter" in facet(data, "speaker")
+    assert "" not in facet(data, "country")
+
+
 def test_highlighting_escapes_before_it_marks():
     marked = highlight(f"{START}<b>{STOP} & <script> {START}x")
     assert marked == "<mark>&lt;b&gt;</mark> &amp; &lt;script&gt; x"
