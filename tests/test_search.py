@@ -26,6 +26,14 @@ def firsts(data: dict, n: int = 3) -> list[tuple[str, str, int]]:
     return [(r["speaker_label"], r["meeting"]["date"], r["sequence"]) for r in data["results"][:n]]
 
 
+def add_turn(text: str, **fields) -> Utterance:
+    """A turn added at the end of the first sample meeting."""
+    fields = {"speaker_label": "QUESTION", "kind": "question", **fields}
+    return Utterance.objects.create(
+        meeting=Meeting.objects.first(), sequence=999, text=text, **fields
+    )
+
+
 def test_fentanyl_ranks_the_densest_answers_first(client, archive):
     data = api(client, "q=fentanyl")
     assert data["total"] == 34
@@ -179,14 +187,9 @@ def test_a_query_of_common_words_or_exclusions_alone_is_explained(client, archiv
 
 
 def test_html_in_a_transcript_or_a_query_shows_as_text(client, archive):
-    meeting = Meeting.objects.first()
-    Utterance.objects.create(
-        meeting=meeting,
-        sequence=999,
-        speaker_label="QUESTION",
-        kind="question",
-        text="Is <script>alert('x')</script> a threat? If supply < demand & xylazine spreads…",
-    )
+    meeting = add_turn(
+        "Is <script>alert('x')</script> a threat? If supply < demand & xylazine spreads…"
+    ).meeting
     page = client.get("/", {"q": "xylazine <threat>"}).content.decode()
     assert "<script>alert" not in page
     assert "supply &lt; demand &amp; <mark>xylazine</mark>" in page
@@ -206,14 +209,7 @@ def test_html_in_a_transcript_or_a_query_shows_as_text(client, archive):
 )
 def test_a_long_turn_is_snippeted_around_its_match(client, archive, opening, words, query, marked):
     filler = " ".join(["Cooperation continues between our two governments."] * 60)
-    meeting = Meeting.objects.first()
-    Utterance.objects.create(
-        meeting=meeting,
-        sequence=999,
-        speaker_label="QUESTION",
-        kind="question",
-        text=f"{opening}{filler} And {words} matters. {filler}",
-    )
+    meeting = add_turn(f"{opening}{filler} And {words} matters. {filler}").meeting
     data = api(client, f"q={query}&meeting={meeting.slug}")
     snippets = [r["snippet_html"] for r in data["results"] if r["sequence"] == 999]
     assert len(snippets) == 1
@@ -223,14 +219,7 @@ def test_a_long_turn_is_snippeted_around_its_match(client, archive, opening, wor
 
 def test_a_speaker_without_a_country_counts_under_no_country(client, archive):
     nobody = Speaker.objects.create(name="A Reporter", slug="a-reporter", kind="journalist")
-    Utterance.objects.create(
-        meeting=Meeting.objects.first(),
-        sequence=999,
-        speaker=nobody,
-        speaker_label="REPORTER",
-        kind="question",
-        text="What about xylazine?",
-    )
+    add_turn("What about xylazine?", speaker=nobody, speaker_label="REPORTER")
     data = api(client, "q=xylazine")
     assert "A Reporter" in facet(data, "speaker")
     assert "" not in facet(data, "country")
