@@ -446,12 +446,18 @@ def _learns(plan: dict[str, Resolution], registry: Registry) -> bool:
     return any(
         resolution.how == "new"
         or (resolution.how == "interviewer" and resolution.speaker_id is None)
-        or (
-            resolution.speaker_id is not None
-            and resolution.generic_kind is None
-            and label_key(label) not in registry.by_alias
-        )
+        or _unknown_label(label, resolution, registry)
         for label, resolution in plan.items()
+    )
+
+
+def _unknown_label(label: str, resolution: Resolution, registry: Registry) -> bool:
+    """Whether a label that names a person is not yet known as theirs, and is to be learned.
+    (Generic labels, QUESTION or MODERATOR, name different people in different meetings.)"""
+    return (
+        resolution.speaker_id is not None
+        and resolution.generic_kind is None
+        and label_key(label) not in registry.by_alias
     )
 
 
@@ -484,15 +490,9 @@ def _apply_plan(
                 created_interviewer = _create_speaker(**interviewer, needs_review=True)
                 new_speakers.append(created_interviewer)
             resolution = replace(resolution, speaker_id=created_interviewer.id)
-        # Generic labels (QUESTION, MODERATOR) name different people in different meetings.
-        key = label_key(label)
-        if (
-            resolution.speaker_id is not None
-            and resolution.generic_kind is None
-            and key not in registry.by_alias
-        ):
+        if _unknown_label(label, resolution, registry):
             _, created = SpeakerAlias.objects.get_or_create(
-                key=key, defaults={"speaker_id": resolution.speaker_id, "label": label}
+                key=label_key(label), defaults={"speaker_id": resolution.speaker_id, "label": label}
             )
             learned = learned or created
         resolved[label] = resolution
