@@ -12,7 +12,7 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from statements.parser import fold
@@ -268,7 +268,10 @@ class LabelParts:
     country: str = ""
 
 
+@lru_cache(maxsize=100_000)
 def split_label(label: str) -> LabelParts:
+    """What a label says (its result is kept: every registry splits every alias of every
+    speaker, and a title word is matched with difflib)."""
     label = re.sub(r"\([^()]*\)", " ", label).strip(" *:")
     if "|" in label:
         who, role = (part.strip() for part in label.split("|", 1))
@@ -408,14 +411,29 @@ class Registry:
         scored.sort(key=lambda item: (-item[0], item[1]))
         return [speaker_id for score, _, speaker_id in scored[:limit] if score > 0.5]
 
+    @cached_property
+    def _names(self) -> tuple[dict[str, list[KnownSpeaker]], dict[str, list[KnownSpeaker]]]:
+        """Speakers by each name their aliases give them, and by each word of their name: so a
+        name is looked up, not compared with thousands of speakers."""
+        by_alias_name: dict[str, list[KnownSpeaker]] = {}
+        by_word: dict[str, list[KnownSpeaker]] = {}
+        for speaker in self.speakers.values():
+            for name in speaker.alias_names:
+                by_alias_name.setdefault(name, []).append(speaker)
+            for word in speaker.name_tokens:
+                by_word.setdefault(word, []).append(speaker)
+        return by_alias_name, by_word
+
     def _by_name(self, parts: LabelParts) -> int | None:
+        """The speaker an alias of whom gives this name, or whose name has all its words."""
         wanted = frozenset(parts.name.split())
-        matches = [
-            s
-            for s in self.speakers.values()
-            if parts.name in s.alias_names or (wanted and wanted <= s.name_tokens)
-        ]
-        return self._pick(matches, parts)
+        by_alias_name, by_word = self._names
+        matches = {s.id: s for s in by_alias_name.get(parts.name, [])}
+        if wanted:
+            for s in by_word.get(min(wanted), []):
+                if wanted <= s.name_tokens:
+                    matches[s.id] = s
+        return self._pick(list(matches.values()), parts)
 
     def _by_near_name(self, parts: LabelParts) -> int | None:
         wanted = parts.name.split()
