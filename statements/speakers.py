@@ -296,6 +296,12 @@ def _is_title_word(token: str) -> bool:
     )
 
 
+@lru_cache(maxsize=100_000)
+def _name_words(name: str) -> frozenset[str]:
+    """The words of a person's name, folded (kept: every registry reads every speaker's)."""
+    return frozenset(t for t in _tokens(name) if len(t) > 1)
+
+
 @dataclass(frozen=True)
 class KnownSpeaker:
     id: int
@@ -306,7 +312,7 @@ class KnownSpeaker:
 
     @cached_property
     def name_tokens(self) -> frozenset[str]:
-        return frozenset(t for t in _tokens(self.name) if len(t) > 1)
+        return _name_words(self.name)
 
     @cached_property
     def alias_names(self) -> frozenset[str]:
