@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from statements.ingest import MeetingInfo, ingest, merge_speakers
 from statements.models import Meeting, Speaker, Utterance
 from statements.search import START, STOP, highlight
+from tests.conftest import search_as_if_large
 
 pytestmark = pytest.mark.django_db
 
@@ -314,17 +315,7 @@ def test_a_speaker_page_lists_appearances_and_topics(client, archive, monkeypatc
 
 
 def test_estimated_counts_are_marked_as_such(client, archive, monkeypatch):
-    from statements import search
-
-    # The samples become a "large" archive, whose results of more than 10 are estimated.
-    monkeypatch.setattr(search, "LARGE_ARCHIVE", 0)
-    monkeypatch.setattr(search, "EXACT_LIMIT", 10)
-    # One utterance in two, not in 32: a sample of the 144 that always holds some matches,
-    # whatever ids the sequence has reached in this test run.
-    for sample in ("WORDS_SAMPLE", "WORDS_SPARSE_SAMPLE", "SAMPLE", "SPARSE_SAMPLE"):
-        monkeypatch.setattr(search, sample, 2)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE statements_utterance")
+    search_as_if_large(monkeypatch, exact_limit=10)
     data = api(client, "q=security")
     assert data["facets"]["kind"][0]["estimate"] is True
     assert isinstance(data["facets"]["kind"][0]["count"], int)

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from statements.ingest import MeetingInfo, ingest
 from statements.models import Tagging, Topic, TopicOverride, Utterance
 from statements.topics import retag
+from tests.conftest import search_as_if_large
 
 pytestmark = pytest.mark.django_db
 
@@ -120,18 +121,8 @@ def test_the_topic_page_shows_its_chart_speakers_and_meetings(client, archive):
 def test_a_large_topic_page_marks_estimates_and_counts_its_meetings_exactly(
     client, archive, monkeypatch
 ):
-    from django.db import connection
-
-    from statements import search
-
-    # The samples become a "large" archive, whose 38 utterances on the topic are too many to
-    # count: they are counted from one utterance in two.
-    monkeypatch.setattr(search, "LARGE_ARCHIVE", 0)
-    monkeypatch.setattr(search, "EXACT_LIMIT", 2)
-    for sample in ("WORDS_SAMPLE", "WORDS_SPARSE_SAMPLE", "SAMPLE", "SPARSE_SAMPLE"):
-        monkeypatch.setattr(search, sample, 2)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE statements_utterance")
+    # The topic's 38 utterances are too many to count: they are counted from a sample.
+    search_as_if_large(monkeypatch, exact_limit=2)
     page = client.get("/topics/fentanyl-and-synthetic-drugs/").content.decode()
     assert re.search(r"<strong>≈\d+</strong> utterances on this topic", page)
     listed = re.findall(r"meeting=([\w-]+)&amp;sort=oldest\">(\d+) of (\d+) turns", page)
