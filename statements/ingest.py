@@ -132,12 +132,9 @@ class Batch:
         """Write the meetings waiting and their utterances."""
         if not self.waiting:
             return
-        columns = [field.attname for field in Meeting._meta.concrete_fields]
         # COPY goes past Django's cursor: its errors are made Django's here (IntegrityError...).
         with connection.wrap_database_errors, connection.cursor() as cursor:
-            with cursor.copy(f"COPY statements_meeting ({', '.join(columns)}) FROM STDIN") as copy:
-                for meeting in self.waiting.values():
-                    copy.write_row([getattr(meeting, column) for column in columns])
+            _write_meetings(cursor, list(self.waiting.values()))
             _copy(cursor, self.rows)
         self.waiting.clear()
         self.rows.clear()
@@ -376,6 +373,30 @@ def _copy_utterances(rows: list[tuple]) -> list[int]:
     with connection.wrap_database_errors, connection.cursor() as cursor:
         _copy(cursor, [(pk, *row) for pk, row in zip(ids, rows, strict=True)])
     return ids
+
+
+def _write_meetings(cursor, meetings: list[Meeting]) -> None:
+    """Insert a batch's meetings. One whose slug another worker's batch took in the meantime
+    (two briefings of the same title and day, in two batches at once) takes the next free slug
+    rather than failing the whole batch: the insert waits for the other batch to commit, then
+    skips the meeting, which goes in again with a slug no one has."""
+    fields = Meeting._meta.concrete_fields
+    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    statement = (
+        f"INSERT INTO statements_meeting ({', '.join(field.column for field in fields)}) "
+        f"SELECT * FROM unnest({arrays}) ON CONFLICT (slug) DO NOTHING RETURNING id"
+    )
+    # In slug order, so that two batches waiting on each other's slugs wait in the same order,
+    # one after the other, rather than each for the other (a deadlock).
+    meetings = sorted(meetings, key=lambda meeting: meeting.slug)
+    while meetings:
+        cursor.execute(statement, [[getattr(m, f.attname) for m in meetings] for f in fields])
+        written = {pk for (pk,) in cursor.fetchall()}
+        meetings = [meeting for meeting in meetings if meeting.pk not in written]
+        for meeting in meetings:
+            others = {other.slug for other in meetings if other is not meeting}
+            text = f"{meeting.date:%Y-%m-%d} {meeting.title}"
+            meeting.slug = _unique_slug(Meeting, text, others)
 
 
 def _next_ids(table: str, count: int) -> list[int]:

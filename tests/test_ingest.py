@@ -350,8 +350,8 @@ def test_the_ingest_command_stores_the_same_with_workers_side_by_side(seeded, mo
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_workers_writing_the_same_slug_at_once_both_get_their_meeting(monkeypatch, tmp_path):
-    # Same title and date: whichever worker commits second finds the slug taken, and its batch
-    # is tried again.
+    # Same title and date: whichever worker writes second waits for the first, then finds the
+    # slug taken and takes the next one.
     for number, text in enumerate([SMALL, "SECRETARY BLINKEN:  Good afternoon.\n"]):
         (tmp_path / f"{number}.txt").write_text(text, encoding="utf-8")
     monkeypatch.setattr("statements.management.commands.ingest.BATCH_SIZE", 1)
@@ -370,6 +370,45 @@ def test_workers_writing_the_same_slug_at_once_both_get_their_meeting(monkeypatc
         "2024-01-02-press-briefing",
         "2024-01-02-press-briefing-2",
     ]
+
+
+def test_a_slug_taken_while_a_batch_was_under_way_gives_way_to_the_next_free_one():
+    info = MeetingInfo(title="Press Briefing", date=dt.date(2024, 1, 2))
+    with batch() as together:
+        ingest(SMALL, info, batch=together)
+        ingest(SMALL.replace("morning", "evening"), info, batch=together)
+        # Another worker's batch commits the first of those slugs before this one writes.
+        Meeting.objects.create(
+            title="Press Briefing",
+            slug="2024-01-02-press-briefing",
+            date=dt.date(2024, 1, 2),
+            raw_text="Q  Other?",
+            content_hash="other",
+        )
+    slugs = Meeting.objects.filter(utterances__isnull=False).values_list("slug", flat=True)
+    assert sorted(set(slugs)) == ["2024-01-02-press-briefing-2", "2024-01-02-press-briefing-3"]
+    assert Utterance.objects.count() == 4
+
+
+def test_a_batch_that_keeps_colliding_is_reported_not_raised(db, monkeypatch, tmp_path):
+    from django.db import IntegrityError
+
+    from statements.management.commands import ingest as command
+
+    @contextmanager
+    def always_conflicting():
+        with batch() as together:
+            yield together
+            raise IntegrityError("deadlock detected")
+
+    monkeypatch.setattr(command, "batch", always_conflicting)
+    (tmp_path / "small.txt").write_text(SMALL, encoding="utf-8")
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 of 1 transcripts were refused"):
+        call_command("ingest", str(tmp_path), "--date=2024-01-02", stdout=io.StringIO(), stderr=err)
+    assert "collided with other workers' 3 times (deadlock detected)" in err.getvalue()
+    assert "run the command again" in err.getvalue()
+    assert not Meeting.objects.exists()
 
 
 def test_a_batch_another_worker_got_ahead_of_is_tried_again(db, monkeypatch, tmp_path):

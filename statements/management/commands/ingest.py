@@ -61,9 +61,17 @@ def ingest_batch(files: list[Path], overrides: dict) -> Summary:
                     else:
                         summary.unchanged += 1
             return summary
-        except (IntegrityError, OperationalError):
+        except (IntegrityError, OperationalError) as error:
             if attempt == ATTEMPTS:
-                raise
+                reason = str(error).splitlines()[0]
+                return Summary(
+                    files=len(files),
+                    failures=[
+                        f"{path}: its batch collided with other workers' {ATTEMPTS} times "
+                        f"({reason}); nothing of it was written, run the command again."
+                        for path in files
+                    ],
+                )
     raise AssertionError("unreachable")
 
 
