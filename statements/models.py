@@ -193,7 +193,11 @@ class Utterance(models.Model):
         ANSWER = "answer", "Answer"
         MODERATION = "moderation", "Moderation"
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="utterances")
+    # Looked up through utterance_unique_position, which starts with it: an index of its own
+    # would only cost every insert.
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="utterances", db_index=False
+    )
     # Kept equal to the meeting's by the database (migration 0011), so a search filters and
     # orders by date from this table's own indexes.
     date = models.DateField(editable=False, help_text="The meeting's date.")
@@ -257,8 +261,14 @@ class Tagging(models.Model):
         RULE = "rule", "Rule"
         MANUAL = "manual", "Added by hand"
 
-    utterance = models.ForeignKey(Utterance, on_delete=models.CASCADE, related_name="taggings")
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="taggings")
+    # Each is looked up through the index that starts with it, tagging_unique_pair and
+    # tagging_topic_utterance.
+    utterance = models.ForeignKey(
+        Utterance, on_delete=models.CASCADE, related_name="taggings", db_index=False
+    )
+    topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, related_name="taggings", db_index=False
+    )
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.RULE)
     matched = ArrayField(
         models.CharField(max_length=100),
