@@ -374,15 +374,12 @@ class _Search:
 
     def _size(self, rows: QuerySet) -> int:
         """About how many rows a pass over these would read: PostgreSQL's estimate, or for a
-        phrase, its words in any order counted in the sample, and exactly (up to just past
-        EXACT_LIMIT) when the sample makes them few."""
+        phrase, its words in any order counted in the sample. (A result taken for large that the
+        sample finds small is then read whole: see `count()`.)"""
         if not self.counted:
             return _estimated_rows(rows)
-        rows = rows.order_by()
-        sampled = rows.filter(_sampled(WORDS_SAMPLE, words=True)).count() * WORDS_SAMPLE
-        if sampled > 2 * EXACT_LIMIT:
-            return sampled
-        return rows[: EXACT_LIMIT + 1].count()
+        sampled = rows.order_by().filter(_sampled(WORDS_SAMPLE, words=True)).count()
+        return sampled * WORDS_SAMPLE
 
     def _pass(
         self,
