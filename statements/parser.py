@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 
 # Python's str.isspace() knows the no-break space; the zero-width ones it does not.
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
-# A token of no letter or digit, such as a dash standing alone.
-NOT_A_WORD = re.compile(r"(?<!\S)(?:[^\w\s]|_)+(?!\S)")
+LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 # CommonMark lets a backslash escape any ASCII punctuation: `\_`, `\$`, `\&`, `\"`.
 MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 WORD = re.compile(r"[^\W_]+")
@@ -52,6 +51,8 @@ BOLD_LINE = re.compile(r"^\*\*(?P<label>[^*]{2,80}?):?\*\*:?$")
 # A bold inline label: `**SECRETARY BLINKEN:** Thank you.`
 BOLD_INLINE = re.compile(r"^\*\*(?P<label>[^*]{1,80}?)(?::\*\*|\*\*:)(?=\s|$)")
 
+# A label's closing parenthetical: `MINISTER KULEBA (via interpreter)`.
+PARENTHETICAL_END = re.compile(r"\s*\([^()]*\)$")
 # Capitalised words that end with a colon but name no speaker.
 NOT_SPEAKERS = {
     "note",
@@ -295,8 +296,13 @@ def parse(text: str) -> Transcript:
 
 
 def count_words(text: str) -> int:
-    """Words as a reader counts them: "U.S.", "Russia’s" and "shoulder-to-shoulder" are one each."""
-    return len(text.split()) - len(NOT_A_WORD.findall(text))
+    """Words as a reader counts them: "U.S.", "Russia’s" and "shoulder-to-shoulder" are one each,
+    a dash standing alone none. (Only a token that does not open with a letter or digit can be
+    no word: the others are not looked into, which takes a third of the time.)"""
+    tokens = text.split()
+    return len(tokens) - sum(
+        1 for token in tokens if not token[0].isalnum() and not LETTER_OR_DIGIT.search(token)
+    )
 
 
 def words(text: str) -> list[str]:
@@ -306,9 +312,10 @@ def words(text: str) -> list[str]:
 
 def fold(text: str) -> str:
     """Lower-case, strip accents and collapse spaces: Bárcena and BARCENA fold alike."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return collapse_spaces(stripped).casefold()
+    if not text.isascii():  # ASCII has nothing to decompose
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return collapse_spaces(text).casefold()
 
 
 def collapse_spaces(text: str) -> str:
@@ -330,7 +337,10 @@ def _verbatim(lines: list[str], start: int, end: int) -> str:
 
 
 def _clean(text: str) -> str:
-    text = collapse_spaces(text)
+    return _unescape(collapse_spaces(text))
+
+
+def _unescape(text: str) -> str:
     return MARKDOWN_ESCAPE.sub(r"\1", text) if "\\" in text else text
 
 
@@ -391,7 +401,9 @@ def _split_block(
             lines_of[-1].append(rest)
             current.end = number
     for paragraph, parts in zip(result, lines_of, strict=True):
-        paragraph.text = _clean(" ".join(parts))
+        # Its lines' spaces are collapsed already; a label cut from the first may leave one.
+        text = parts[0].strip() if len(parts) == 1 else collapse_spaces(" ".join(parts))
+        paragraph.text = _unescape(text)
     return result
 
 
@@ -422,7 +434,7 @@ def _is_speaker_line(label: str) -> bool:
 
 
 def _is_label(label: str, rest: str) -> bool:
-    bare = re.sub(r"\s*\([^()]*\)$", "", label).strip(" :")
+    bare = PARENTHETICAL_END.sub("", label).strip(" :")
     if fold(bare) in NOT_SPEAKERS or any(ch.isdigit() for ch in bare):
         return False
     if len(bare) > LABEL_MAX_CHARS or len(bare.split()) > LABEL_MAX_WORDS:
@@ -479,7 +491,7 @@ def _is_a_plain_speaker(label: str | None) -> bool:
     """A label no headline is mistaken for: in capitals, the White House's Q, a speaker line."""
     if label is None:
         return False
-    bare = re.sub(r"\s*\([^()]*\)$", "", label)
+    bare = PARENTHETICAL_END.sub("", label)
     return bare.isupper() or bare == "Q" or "|" in bare
 
 
