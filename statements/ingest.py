@@ -605,16 +605,24 @@ def _unique_slug(model, text: str, taken: set[str] = frozenset(), max_length: in
     if len(base) > max_length:
         base = base[: max_length + 1].rsplit("-", 1)[0]
     base = base or "untitled"
+    numbered = base[: max_length - 6]
+    # The slugs already made from this text, read at once rather than tried one by one.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT slug FROM {model._meta.db_table} WHERE slug = %s OR slug LIKE %s",
+            [base, numbered.replace("_", r"\_") + "-%"],
+        )
+        taken = {*taken, *(slug for (slug,) in cursor.fetchall())}
     slug, number = base, 2
-    while slug in taken or _exists(model, slug=slug):
-        slug = f"{base[: max_length - 6]}-{number}"
+    while slug in taken:
+        slug = f"{numbered}-{number}"
         number += 1
     return slug
 
 
 def _exists(model, **where) -> bool:
-    """Whether a row has this value (`_exists(Meeting, slug=s)`): the query without the ORM,
-    which costs more than the query itself, once or twice a transcript."""
+    """Whether a row has this value (`_exists(Meeting, content_hash=h)`): the query without the
+    ORM, which costs more than the query itself, once a transcript."""
     ((column, value),) = where.items()
     with connection.cursor() as cursor:
         cursor.execute(
