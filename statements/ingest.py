@@ -285,7 +285,7 @@ def ingest(
     with transaction.atomic() if writes else nullcontext():
         if replacing is None:
             taken = batch.slugs() if batch is not None else set()
-            slug = _unique_slug(Meeting, f"{info.date:%Y-%m-%d} {title}", taken)
+            slug = _meeting_slug(f"{info.date:%Y-%m-%d} {title}", taken)
             if deferred:
                 meeting = batch.new_meeting(slug=slug, **fields)
             else:
@@ -396,7 +396,7 @@ def _write_meetings(cursor, meetings: list[Meeting]) -> None:
         for meeting in meetings:
             others = {other.slug for other in meetings if other is not meeting}
             text = f"{meeting.date:%Y-%m-%d} {meeting.title}"
-            meeting.slug = _unique_slug(Meeting, text, others)
+            meeting.slug = _meeting_slug(text, others)
 
 
 def _next_ids(table: str, count: int) -> list[int]:
@@ -599,8 +599,31 @@ def _create_speaker(**fields) -> Speaker:
     return Speaker.objects.create(slug=_unique_slug(Speaker, fields["name"]), **fields)
 
 
-def _unique_slug(model, text: str, taken: set[str] = frozenset(), max_length: int = 80) -> str:
-    """A slug of the text that no row of the model has, nor any of the `taken` ones."""
+# The key under which meeting slugs are claimed with PostgreSQL's advisory locks.
+MEETING_SLUGS = 1_001
+
+
+def _meeting_slug(text: str, taken: set[str]) -> str:
+    """A free slug for a new meeting, claimed until the transaction ends: another worker's batch
+    under way takes the next free one rather than the same, which it would have to wait for this
+    transaction to commit to find taken. (Two batches naming a new speaker alike are meant to
+    meet, on the other hand: the second is tried again and finds the speaker.)"""
+
+    def claim(slug: str) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))", [MEETING_SLUGS, slug]
+            )
+            return cursor.fetchone()[0]
+
+    return _unique_slug(Meeting, text, taken, claim=claim)
+
+
+def _unique_slug(
+    model, text: str, taken: set[str] = frozenset(), max_length: int = 80, claim=None
+) -> str:
+    """A slug of the text that no row of the model has, nor any of the `taken` ones, and that
+    `claim(slug)`, if given, could claim."""
     base = slugify(text)
     if len(base) > max_length:
         base = base[: max_length + 1].rsplit("-", 1)[0]
@@ -614,7 +637,7 @@ def _unique_slug(model, text: str, taken: set[str] = frozenset(), max_length: in
         )
         taken = {*taken, *(slug for (slug,) in cursor.fetchall())}
     slug, number = base, 2
-    while slug in taken:
+    while slug in taken or (claim is not None and not claim(slug)):
         slug = f"{numbered}-{number}"
         number += 1
     return slug
