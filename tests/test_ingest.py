@@ -390,6 +390,25 @@ def test_a_slug_taken_while_a_batch_was_under_way_gives_way_to_the_next_free_one
     assert Utterance.objects.count() == 4
 
 
+def test_a_slug_another_batch_under_way_has_claimed_is_left_to_it():
+    import psycopg
+    from django.db import connection
+
+    other = psycopg.connect(**connection.get_connection_params())
+    try:
+        # Another worker's batch, not yet committed, has claimed the slug.
+        other.execute(
+            "SELECT pg_advisory_lock(%s, hashtext(%s))",
+            [ingest_module.MEETING_SLUGS, "2024-01-02-press-briefing"],
+        )
+        info = MeetingInfo(title="Press Briefing", date=dt.date(2024, 1, 2))
+        with batch() as together:
+            result = ingest(SMALL, info, batch=together)
+    finally:
+        other.close()
+    assert Meeting.objects.get(pk=result.meeting.pk).slug == "2024-01-02-press-briefing-2"
+
+
 def test_a_batch_that_keeps_colliding_is_reported_not_raised(db, monkeypatch, tmp_path):
     from django.db import IntegrityError
 
