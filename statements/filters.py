@@ -94,6 +94,14 @@ class UtteranceFilter(django_filters.FilterSet):
     def keep(self, queryset, name, value):
         return queryset
 
+    def get_form_class(self):
+        """The form, made once rather than for every search: its fields are always the same
+        (each form copies them, as Django's forms do)."""
+        filterset = type(self)
+        if "form_class" not in filterset.__dict__:
+            filterset.form_class = super().get_form_class()
+        return filterset.form_class
+
     def conditions(self) -> dict[str, Q | Exists]:
         """One condition per active facet, keyed by facet name."""
         data = self.form.cleaned_data

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -86,11 +88,13 @@ class Meeting(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("statements:meeting", kwargs={"slug": self.slug})
 
-    @property
-    def short_label(self) -> str:
-        """Date, kind and city: enough to tell meetings apart in a list of facets."""
-        city = self.location.split(",")[0]
-        return " · ".join(filter(None, [f"{self.date:%b %-d, %Y}", self.get_kind_display(), city]))
+    @classmethod
+    def short_label(cls, date: dt.date, kind: str, location: str) -> str:
+        """Date, kind and city: enough to tell meetings apart in a list of facets (made from
+        those three, not from a meeting, for a list of many)."""
+        city = location.split(",")[0]
+        kind_label = dict(cls.Kind.choices).get(kind, kind)
+        return " · ".join(filter(None, [f"{date:%b %-d, %Y}", kind_label, city]))
 
 
 class Speaker(models.Model):

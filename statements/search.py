@@ -50,12 +50,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from statements.filters import INTERPRETED, UtteranceFilter
-from statements.models import (
-    BULKY_MEETING_FIELDS,
-    Meeting,
-    Speaker,
-    Utterance,
-)
+from statements.models import Meeting, Speaker, Utterance
 
 PAGE_SIZE = 20
 FACET_LIMIT = 12
@@ -104,7 +99,9 @@ class Estimate(int):
     @classmethod
     def scaled(cls, count: int, factor: int) -> Estimate:
         value = count * factor
-        return cls(round(value, -max(0, len(str(value)) - 2)))
+        if value < 100:
+            return cls(value)
+        return cls(round(value, 2 - len(str(value))))
 
     def __str__(self) -> str:
         return f"≈{int(self)}"
@@ -286,6 +283,14 @@ FEW_ROWS = 1_500
 SPEAKER_COUNTRY = Subquery(
     Speaker.objects.filter(pk=OuterRef("speaker_id")).order_by().values("country")[:1]
 )
+# What a result shows of its utterance, meeting and speaker (templates/includes/hit.html and the
+# API): the rest of the row, its search vector above all, is left unread.
+HIT_FIELDS = [
+    *("meeting", "date", "sequence", "speaker", "speaker_label", "kind", "via_interpreter"),
+    "word_count",
+    *(f"meeting__{name}" for name in ("title", "slug", "date", "kind", "location")),
+    *(f"speaker__{name}" for name in ("name", "slug", "role", "country")),
+]
 NEWEST = "date DESC, meeting_id, sequence"
 OLDEST = "date, meeting_id, sequence"
 
@@ -500,13 +505,12 @@ class _Search:
     def rows(self) -> list[Utterance]:
         """The page's utterances in order, each with its `headline` when words were searched."""
         ids = self.page_ids if self.page_ids is not None else self._windowed_page()
-        rows = (
-            Utterance.objects.select_related("meeting", "speaker")
-            .defer(*(f"meeting__{name}" for name in BULKY_MEETING_FIELDS))
-            .filter(pk__in=ids)
-        )
+        rows = Utterance.objects.select_related("meeting", "speaker").filter(pk__in=ids)
         if self.query is not None:
-            rows = rows.annotate(headline=_headline(self.query))
+            # The snippet is the headline: the text itself stays in the database.
+            rows = rows.only(*HIT_FIELDS).annotate(headline=_headline(self.query))
+        else:
+            rows = rows.only(*HIT_FIELDS, "text")
         found = {row.pk: row for row in rows}
         return [found[pk] for pk in ids if pk in found]
 
@@ -712,6 +716,6 @@ def _named(
         cursor.execute(" UNION ALL ".join(parts), params)
         for facet, pk, slug, name, date, kind, location in cursor.fetchall():
             if facet == "meeting":
-                name = Meeting(date=date, kind=kind, location=location).short_label
+                name = Meeting.short_label(date, kind, location)
             names[facet][str(pk)] = (slug, name)
     return names

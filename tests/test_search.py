@@ -231,9 +231,12 @@ def test_highlighting_escapes_before_it_marks():
     assert marked == "<mark>&lt;b&gt;</mark> &amp; &lt;script&gt; x"
 
 
-def test_a_search_takes_a_handful_of_queries(client, archive):
+@pytest.mark.parametrize("path", ["/", "/api/search"])
+@pytest.mark.parametrize("q", ["fentanyl", ""])
+def test_a_search_takes_a_handful_of_queries(client, archive, path, q):
+    # Whatever a result shows of its utterance, meeting and speaker is read with the page.
     with CaptureQueriesContext(connection) as queries:
-        client.get("/", {"q": "fentanyl", "speaker": "alicia-barcena-ibarra", "year": "2023"})
+        client.get(path, {"q": q, "speaker": "alicia-barcena-ibarra", "year": "2023"})
     assert len(queries) <= 9
 
 
