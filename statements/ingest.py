@@ -376,22 +376,29 @@ def _copy_utterances(rows: list[tuple]) -> list[int]:
 
 
 def _write_meetings(cursor, meetings: list[Meeting]) -> None:
-    """Insert a batch's meetings. One whose slug another worker's batch took in the meantime
-    (two briefings of the same title and day, in two batches at once) takes the next free slug
-    rather than failing the whole batch: the insert waits for the other batch to commit, then
-    skips the meeting, which goes in again with a slug no one has."""
+    """Insert a batch's meetings: copied into a temporary table, then inserted from there. Their
+    slugs were claimed as they were made (`_meeting_slug()`); should one be taken all the same,
+    by a writer that claims none, its meeting is skipped rather than the batch failing, and goes
+    in again under the next free slug."""
     fields = Meeting._meta.concrete_fields
-    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
-    statement = (
-        f"INSERT INTO statements_meeting ({', '.join(field.column for field in fields)}) "
-        f"SELECT * FROM unnest({arrays}) ON CONFLICT (slug) DO NOTHING RETURNING id"
+    columns = ", ".join(field.column for field in fields)
+    cursor.execute(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS waiting_meeting (LIKE statements_meeting) "
+        "ON COMMIT DELETE ROWS"
     )
-    # In slug order, so that two batches waiting on each other's slugs wait in the same order,
-    # one after the other, rather than each for the other (a deadlock).
-    meetings = sorted(meetings, key=lambda meeting: meeting.slug)
     while meetings:
-        cursor.execute(statement, [[getattr(m, f.attname) for m in meetings] for f in fields])
+        with cursor.copy(f"COPY waiting_meeting ({columns}) FROM STDIN") as copy:
+            for meeting in meetings:
+                copy.write_row([getattr(meeting, field.attname) for field in fields])
+        # In slug order, so that two batches waiting on each other's slugs would wait in the
+        # same order, one after the other, rather than each for the other (a deadlock).
+        cursor.execute(
+            f"INSERT INTO statements_meeting ({columns}) "
+            f"SELECT {columns} FROM waiting_meeting ORDER BY slug "
+            "ON CONFLICT (slug) DO NOTHING RETURNING id"
+        )
         written = {pk for (pk,) in cursor.fetchall()}
+        cursor.execute("DELETE FROM waiting_meeting")
         meetings = [meeting for meeting in meetings if meeting.pk not in written]
         for meeting in meetings:
             others = {other.slug for other in meetings if other is not meeting}
