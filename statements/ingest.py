@@ -13,7 +13,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field, replace
 
@@ -611,10 +611,10 @@ MEETING_SLUGS = 1_001
 
 
 def _meeting_slug(text: str, taken: set[str]) -> str:
-    """A free slug for a new meeting, claimed until the transaction ends: another worker's batch
-    under way takes the next free one rather than the same, which it would have to wait for this
-    transaction to commit to find taken. (Two batches naming a new speaker alike are meant to
-    meet, on the other hand: the second is tried again and finds the speaker.)"""
+    """A free slug for a new meeting, claimed until the transaction ends, so that another
+    worker's batch under way takes the next one instead of waiting for this one to commit.
+    (Speakers' slugs are not claimed: two batches that name the same new speaker are to meet on
+    it, the second being tried again once the first has committed.)"""
 
     def claim(slug: str) -> bool:
         with connection.cursor() as cursor:
@@ -627,7 +627,11 @@ def _meeting_slug(text: str, taken: set[str]) -> str:
 
 
 def _unique_slug(
-    model, text: str, taken: set[str] = frozenset(), max_length: int = 80, claim=None
+    model,
+    text: str,
+    taken: set[str] = frozenset(),
+    max_length: int = 80,
+    claim: Callable[[str], bool] | None = None,
 ) -> str:
     """A slug of the text that no row of the model has, nor any of the `taken` ones, and that
     `claim(slug)`, if given, could claim."""

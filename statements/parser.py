@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 # Python's str.isspace() knows the no-break space; the zero-width ones it does not.
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+# A token holding none of these, such as a dash standing alone, is no word.
 LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 # CommonMark lets a backslash escape any ASCII punctuation: `\_`, `\$`, `\&`, `\"`.
 MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
