@@ -59,6 +59,9 @@ FACET_LIMIT = 12
 EXACT_LIMIT = 1_000
 # An archive this large or larger is searched as above; a smaller one is always counted exactly.
 LARGE_ARCHIVE = 20_000
+# Words in more than this share of the archive are too common for their index to find the page
+# of a large result (`_windowed_page`): its window's rows are checked one by one.
+DENSE_SHARE = 0.05
 # Ranking reads each match's whole search vector, about 10 µs apiece on a large archive: the
 # newest 200 are ten pages, ranked in about 2 ms.
 RANK_LIMIT = 200  # a multiple of PAGE_SIZE, so no page straddles ranked and unranked
@@ -89,6 +92,14 @@ class ParsedQuery(Func):
 class Matches(Func):
     template = "%(expressions)s"
     arg_joiner = " @@ "
+    output_field = BooleanField()
+
+
+class MatchesRowByRow(Func):
+    """The same test as `Matches`, in a form PostgreSQL cannot answer from the words' index: it
+    is made on each row the other conditions leave."""
+
+    function = "ts_match_vq"
     output_field = BooleanField()
 
 
@@ -177,24 +188,9 @@ def run(filterset: UtteranceFilter, page: int = 1) -> Results:
     parsed, notice, archive_size = _prelude(words)
     if notice:
         return Results(sort=sort, notice=notice, facets=_facets({}, set(), data))
-    matching = sizing = Utterance.objects.filter(filterset.date_range())
-    query = None
-    if words:
-        query = ParsedQuery(Value(parsed))
-        matching = matching.filter(Matches(F("search_vector"), query))
-        unordered = PHRASE_OPERATOR.sub("&", parsed)
-        if unordered != parsed:
-            # PostgreSQL's estimates take a phrase's words as independent, and a phrase's words
-            # are anything but ("rule of law": 8 times too few). Its words in any order are what
-            # the index finds and the rows then recheck: those are counted instead.
-            sizing = sizing.filter(Matches(F("search_vector"), ParsedQuery(Value(unordered))))
-        else:
-            sizing = matching
-
-    # An archive of a few times EXACT_LIMIT is small enough for one exact pass whatever is asked.
-    large = archive_size >= LARGE_ARCHIVE
-    with _statements(large):
-        search = _Search(matching, sizing, filterset.conditions(), query, parsed, sort, page, large)
+    within = Utterance.objects.filter(filterset.date_range())
+    search = _Search(within, filterset.conditions(), parsed, sort, page, archive_size)
+    with _statements(search.large):
         counts, estimated = search.count()
         total = counts.pop(("total", None), 0)
         if page > 1 and (page - 1) * PAGE_SIZE >= total and not search.total_is_estimate:
@@ -241,12 +237,13 @@ def _prelude(words: str) -> tuple[str, str, float]:
 @contextmanager
 def _statements(large: bool):
     """On a large archive, a search's statements share one read-only snapshot, so the total,
-    the facets and the page agree; JIT compilation, which costs more than it saves on queries
-    this short, is off."""
+    the facets and the page agree. JIT compilation and parallel workers, which cost more than
+    they save on queries this short, are off: with workers, PostgreSQL read a very common word's
+    every match to find its 200 newest (50 ms) rather than walk the dates back (5 ms)."""
     if not large:
         yield
         return
-    settings = ["SET LOCAL jit = off"]
+    settings = ["SET LOCAL jit = off", "SET LOCAL max_parallel_workers_per_gather = 0"]
     if not connection.in_atomic_block:
         settings.insert(0, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
     with transaction.atomic(), connection.cursor() as cursor:
@@ -302,20 +299,39 @@ class _Search:
 
     def __init__(
         self,
-        matching: QuerySet,
-        sizing: QuerySet,
+        within: QuerySet,
         conditions: dict,
-        query: ParsedQuery | None,
         parsed: str,
         sort: str,
         page: int,
-        large: bool,
+        archive_size: float,
     ):
-        self.matching, self.conditions, self.large = matching, conditions, large
-        # What the number of rows to read is worked out from: matching itself, or for a phrase
-        # its words in any order, counted rather than estimated.
-        self.sizing, self.counted = sizing, sizing is not matching
-        self.query, self.parsed = query, parsed
+        """A search for the words `parsed` (tsquery text, empty for none) among the utterances
+        `within` the dates asked for, with one condition per facet filtered on."""
+        self.conditions, self.archive_size = conditions, archive_size
+        # An archive of a few times EXACT_LIMIT is small enough for one exact pass whatever is
+        # asked.
+        self.large = archive_size >= LARGE_ARCHIVE
+        self.query = ParsedQuery(Value(parsed)) if parsed else None
+        self.parsed = parsed
+        # The matching rows, as the words' index finds them, and as checked one by one.
+        # `sizing` is what the number of rows to read is worked out from: the matches, or for
+        # a phrase its words in any order, counted rather than estimated.
+        self.matching = self.rechecked = self.sizing = within
+        if self.query is not None:
+            self.matching = within.filter(Matches(F("search_vector"), self.query))
+            self.rechecked = within.filter(MatchesRowByRow(F("search_vector"), self.query))
+            unordered = PHRASE_OPERATOR.sub("&", parsed)
+            # PostgreSQL's estimates take a phrase's words as independent, and a phrase's words
+            # are anything but ("rule of law": 8 times too few). Its words in any order are what
+            # the index finds and the rows then recheck: those are counted instead.
+            self.sizing = (
+                within.filter(Matches(F("search_vector"), ParsedQuery(Value(unordered))))
+                if unordered != parsed
+                else self.matching
+            )
+        self.counted = self.sizing is not self.matching
+        self.word_rows = 0  # about how many rows the words match, once counted
         self.sort, self.offset = sort, (page - 1) * PAGE_SIZE
         # Sorted by relevance, a page among the first RANK_LIMIT matches is ranked.
         self.ranking = sort == "relevance" and self.offset < RANK_LIMIT
@@ -333,7 +349,7 @@ class _Search:
             ignored = frozenset(IGNORED_BY.get(facet, {facet}) & active)
             groups.setdefault(ignored, []).append(facet)
 
-        size = overall = self._size(self.sizing) if self.large else 0
+        size = self.word_rows = self._size(self.sizing) if self.large else 0
         if size <= EXACT_LIMIT:
             # One pass over the rows every facet starts from; each facet's filters are flags.
             passes = {ignored: active - ignored for ignored in groups}
@@ -349,7 +365,7 @@ class _Search:
         for ignored, facets in groups.items():
             applied = [c for name, c in self.conditions.items() if name not in ignored]
             rows = self.matching.filter(*applied)
-            size = self._size(self.sizing.filter(*applied)) if applied else overall
+            size = self._size(self.sizing.filter(*applied)) if applied else self.word_rows
             if size <= EXACT_LIMIT:
                 counts.update(self._pass(rows, {}, {ignored: facets}, {ignored: set()}))
                 continue
@@ -522,8 +538,14 @@ class _Search:
         even three standard deviations short, so PostgreSQL can choose: combine the words' index
         with the dates' for the months at hand, or, when matches are dense, read utterances
         newest first from the dates' index until it has enough. Should a window hold too few,
-        a wider one is read."""
-        rows = self.matching.filter(*self.conditions.values())
+        a wider one is read.
+
+        The words of a very common word's window are checked row by row, and not looked up in
+        their index: PostgreSQL takes the lookup for cheap, and would read every match (a word
+        in a quarter of a million utterances: 60 ms) where the few thousand rows the other
+        filters leave are checked in a few."""
+        dense = self.word_rows > DENSE_SHARE * self.archive_size
+        rows = (self.rechecked if dense else self.matching).filter(*self.conditions.values())
         wanted = RANK_LIMIT if self.ranking else self.offset + PAGE_SIZE
         everything = frozenset()
         for needed in (wanted, 4 * wanted, 16 * wanted, None):

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from bench import run as bench
 from statements import search
@@ -120,10 +121,19 @@ NEWEST = "u.date DESC, u.meeting_id, u.sequence"
 OLDEST = "u.date, u.meeting_id, u.sequence"
 
 
-def test_the_page_of_a_large_result_is_the_one_reading_every_match_would_give(archive, large):
+# A quarter of the archive says "security": its window's rows are checked one by one, unless
+# no word is taken for that common.
+@pytest.mark.parametrize("dense_share", [search.DENSE_SHARE, 1.0], ids=["row by row", "index"])
+def test_the_page_of_a_large_result_is_the_one_reading_every_match_would_give(
+    archive, large, monkeypatch, dense_share
+):
+    monkeypatch.setattr(search, "DENSE_SHARE", dense_share)
     for sort, order in (("newest", NEWEST), ("oldest", OLDEST)):
         for page in (1, 4):
-            results = bench.search_once({"q": "security", "sort": sort}, page=page)
+            with CaptureQueriesContext(connection) as queries:
+                results = bench.search_once({"q": "security", "sort": sort}, page=page)
+            checked = any("ts_match_vq" in query["sql"] for query in queries)
+            assert checked == (dense_share < 1), "the window's words checked row by row"
             assert results.total_is_estimate
             expected = matches_in_order(order, search.PAGE_SIZE, (page - 1) * search.PAGE_SIZE)
             assert [hit.utterance.pk for hit in results.hits] == expected, (sort, page)
