@@ -110,9 +110,7 @@ class Estimate(int):
     @classmethod
     def scaled(cls, count: int, factor: int) -> Estimate:
         value = count * factor
-        if value < 100:
-            return cls(value)
-        return cls(round(value, 2 - len(str(value))))
+        return cls(round(value, min(0, 2 - len(str(value)))))
 
     def __str__(self) -> str:
         return f"≈{int(self)}"
@@ -314,13 +312,12 @@ class _Search:
         self.large = archive_size >= LARGE_ARCHIVE
         self.query = ParsedQuery(Value(parsed)) if parsed else None
         self.parsed = parsed
-        # The matching rows, as the words' index finds them, and as checked one by one.
-        # `sizing` is what the number of rows to read is worked out from: the matches, or for
-        # a phrase its words in any order, counted rather than estimated.
-        self.matching = self.rechecked = self.sizing = within
+        # The matching rows, as the words' index finds them. `sizing` is what the number of
+        # rows to read is worked out from: the matches, or for a phrase its words in any order,
+        # counted rather than estimated.
+        self.within = self.matching = self.sizing = within
         if self.query is not None:
             self.matching = within.filter(Matches(F("search_vector"), self.query))
-            self.rechecked = within.filter(MatchesRowByRow(F("search_vector"), self.query))
             unordered = PHRASE_OPERATOR.sub("&", parsed)
             # PostgreSQL's estimates take a phrase's words as independent, and a phrase's words
             # are anything but ("rule of law": 8 times too few). Its words in any order are what
@@ -544,8 +541,10 @@ class _Search:
         their index: PostgreSQL takes the lookup for cheap, and would read every match (a word
         in a quarter of a million utterances: 60 ms) where the few thousand rows the other
         filters leave are checked in a few."""
-        dense = self.word_rows > DENSE_SHARE * self.archive_size
-        rows = (self.rechecked if dense else self.matching).filter(*self.conditions.values())
+        rows = self.matching
+        if self.query is not None and self.word_rows > DENSE_SHARE * self.archive_size:
+            rows = self.within.filter(MatchesRowByRow(F("search_vector"), self.query))
+        rows = rows.filter(*self.conditions.values())
         wanted = RANK_LIMIT if self.ranking else self.offset + PAGE_SIZE
         everything = frozenset()
         for needed in (wanted, 4 * wanted, 16 * wanted, None):

@@ -153,6 +153,19 @@ def test_the_page_of_a_large_result_is_the_one_reading_every_match_would_give(
         assert ranked == [pk for (pk,) in cursor.fetchall()]
 
 
+def test_the_page_of_a_large_result_of_filters_alone_is_the_newest_of_them(archive, large):
+    results = bench.search_once({"kind": "answer"}, page=2)
+    assert results.total_is_estimate
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT u.id FROM statements_utterance AS u WHERE u.kind = 'answer' ORDER BY {NEWEST} "
+            "LIMIT %s OFFSET %s",
+            [search.PAGE_SIZE, search.PAGE_SIZE],
+        )
+        expected = [pk for (pk,) in cursor.fetchall()]
+    assert [hit.utterance.pk for hit in results.hits] == expected
+
+
 def test_a_window_too_narrow_for_the_page_is_widened(archive, large, monkeypatch):
     last = Utterance.objects.order_by("-date").values_list("date", flat=True)[0]
     # As if the sample had put every match in the last meeting's day.
