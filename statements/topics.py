@@ -25,6 +25,8 @@ SCOPE = """
     (%(meetings)s::bigint[] IS NULL OR u.meeting_id = ANY(%(meetings)s))
     AND (%(utterances)s::bigint[] IS NULL OR u.id = ANY(%(utterances)s))
 """
+# A matched utterance's search vector, read by id only where a phrase or an exclusion needs it.
+SAID_VECTOR = "(SELECT own.search_vector FROM statements_utterance AS own WHERE own.id = said.id)"
 RETAG = [
     # The utterances in scope are listed first, so their taggings are looked up by index
     # rather than the whole table hashed against them (a batch of 5,000: 380 ms -> a few).
@@ -63,8 +65,9 @@ RETAG = [
         CROSS JOIN LATERAL unnest(topic.exclusions) AS exclusion
     ),
     said AS (
-        -- The rules whose stems each utterance says, and how often it says them.
-        SELECT u.id, u.word_count, u.search_vector, stems.rule, count(*) AS stems_said,
+        -- The rules whose stems each utterance says, and how often it says them. The search
+        -- vector is not carried along: sorting or hashing a batch's rows with it spilled to disk.
+        SELECT u.id, u.word_count, stems.rule, count(*) AS stems_said,
                coalesce(sum(array_length(v.positions, 1)), 0) AS times
         FROM statements_utterance AS u
         CROSS JOIN LATERAL unnest(u.search_vector) AS v
@@ -85,13 +88,12 @@ RETAG = [
         -- so two of its stems at least must be said before the phrase is looked for.
         WHERE (
             rules.single
-            OR (said.stems_said >= least(2, rules.distinct_stems)
-                AND said.search_vector @@ rules.query)
+            OR (said.stems_said >= least(2, rules.distinct_stems) AND {SAID_VECTOR} @@ rules.query)
         )
           AND NOT EXISTS (
               SELECT 1 FROM exclusions
               WHERE exclusions.topic_id = rules.topic_id
-                AND said.search_vector @@ exclusions.query)
+                AND {SAID_VECTOR} @@ exclusions.query)
           AND NOT EXISTS (
               SELECT 1 FROM statements_topicoverride AS override
               WHERE override.utterance_id = said.id AND override.topic_id = rules.topic_id)
