@@ -2,6 +2,7 @@ import datetime as dt
 import io
 from collections import Counter
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -10,6 +11,7 @@ from django.db.models import F
 
 from statements import ingest as ingest_module
 from statements.ingest import IngestError, MeetingInfo, batch, content_hash, decode, ingest
+from statements.management.commands.ingest import batches
 from statements.models import Meeting, Speaker, SpeakerAlias, Utterance
 from tests.conftest import SAMPLES, sample_info, sample_paths
 
@@ -327,6 +329,20 @@ def test_the_ingest_command_commits_batch_by_batch(db, monkeypatch):
     assert len(batches) == 3  # 2 + 2 + 1 files
     assert "5 meetings added (0 already in the archive), 144 utterances" in out.getvalue()
     assert Utterance.objects.filter(taggings__isnull=False).distinct().count() > 50
+
+
+def test_workers_share_the_files_in_even_batches_so_none_is_left_alone_at_the_end(monkeypatch):
+    monkeypatch.setattr("statements.management.commands.ingest.BATCH_SIZE", 200)
+    files = [Path(f"{number:04}.txt") for number in range(663)]
+    # One worker: batches of at most BATCH_SIZE, as even as they can be.
+    assert [len(b) for b in batches(files, workers=1)] == [166, 166, 166, 165]
+    # Two: four batches each at least, rather than 200, 200, 200 and a last 63.
+    shared = batches(files, workers=2)
+    assert [len(b) for b in shared] == [83] * 7 + [82]
+    assert [f for b in shared for f in b] == files
+    # Many more files: BATCH_SIZE still bounds them; few files: one a batch.
+    assert max(len(b) for b in batches(files * 10, workers=2)) <= 200
+    assert [len(b) for b in batches(files[:3], workers=2)] == [1, 1, 1]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -14,6 +14,9 @@ TRANSCRIPT_SUFFIXES = {".txt", ".md", ".text", ".markdown"}
 FIELDS = ("title", "date", "kind", "location", "venue", "series", "source_url")
 # Transcripts committed together: an interruption loses at most the batches under way.
 BATCH_SIZE = 200
+# With several workers, the files are cut into this many batches a worker at least (when there
+# are enough), so that none is left to ingest a large last batch alone while the others idle.
+BATCHES_A_WORKER = 4
 # Times a batch is tried when another worker's batch wrote the same speaker, transcript or slug
 # first (or the two waited on each other): once that one is committed, the batch finds it.
 ATTEMPTS = 3
@@ -37,6 +40,16 @@ class Summary:
         self.new_speakers += other.new_speakers
         self.failures += other.failures
         self.files += other.files
+
+
+def batches(files: list[Path], workers: int) -> list[list[Path]]:
+    """The files cut into batches of at most BATCH_SIZE, of even sizes, and for several workers
+    into BATCHES_A_WORKER each at least (never fewer than one file a batch)."""
+    count = -(-len(files) // BATCH_SIZE)
+    if workers > 1:
+        count = max(count, min(len(files), workers * BATCHES_A_WORKER))
+    size = -(-len(files) // count)
+    return [files[start : start + size] for start in range(0, len(files), size)]
 
 
 def ingest_batch(files: list[Path], overrides: dict) -> Summary:
@@ -140,15 +153,15 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=1,
-            help=f"processes ingesting batches of {BATCH_SIZE} files side by side "
+            help=f"processes ingesting batches of up to {BATCH_SIZE} files side by side "
             "(one a core: PostgreSQL's text parsing is most of the work)",
         )
 
     def handle(self, *args, **options):
         files = self._transcripts(options["paths"])
         overrides = {name: options[name] for name in FIELDS if options.get(name)}
-        jobs = [(files[i : i + BATCH_SIZE], overrides) for i in range(0, len(files), BATCH_SIZE)]
-        workers = max(1, min(options["workers"], len(jobs)))
+        workers = max(1, min(options["workers"], len(files)))
+        jobs = [(files, overrides) for files in batches(files, workers)]
         total = Summary()
         progress = tqdm(
             total=len(files),
