@@ -93,7 +93,10 @@ class Meeting(models.Model):
         """Date, kind and city: enough to tell meetings apart in a list of facets (made from
         those three, not from a meeting, for a list of many)."""
         city = location.split(",")[0]
-        kind_label = dict(cls.Kind.choices).get(kind, kind)
+        try:
+            kind_label = cls.Kind(kind).label
+        except ValueError:  # a kind no longer offered
+            kind_label = kind
         return " · ".join(filter(None, [f"{date:%b %-d, %Y}", kind_label, city]))
 
 

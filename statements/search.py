@@ -342,7 +342,9 @@ class _Search:
         """Every facet's counts and the total; and the facets that were estimated."""
         active = set(self.conditions)
         groups: dict[frozenset[str], list[str]] = {frozenset(): []}
-        for facet in FACETS:
+        # Months are listed only within a year chosen (`_facets()`): else they are not counted.
+        months = bool(active & {"year", "month"})
+        for facet in (name for name in FACETS if months or name != "month"):
             ignored = frozenset(IGNORED_BY.get(facet, {facet}) & active)
             groups.setdefault(ignored, []).append(facet)
 
@@ -518,7 +520,8 @@ class _Search:
     def rows(self) -> list[Utterance]:
         """The page's utterances in order, each with its `headline` when words were searched."""
         ids = self.page_ids if self.page_ids is not None else self._windowed_page()
-        rows = Utterance.objects.select_related("meeting", "speaker").filter(pk__in=ids)
+        # Unordered: they are put in the page's order here.
+        rows = Utterance.objects.select_related("meeting", "speaker").filter(pk__in=ids).order_by()
         if self.query is not None:
             # The snippet is the headline: the text itself stays in the database.
             rows = rows.only(*HIT_FIELDS).annotate(headline=_headline(self.query))
