@@ -42,7 +42,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    TextField,
     Value,
 )
 from django.db.models.lookups import Exact
@@ -78,6 +77,12 @@ SPARSE_ABOVE = 32_000
 START, STOP = "\x02", "\x03"
 MARKED = re.compile(f"{START}(.*?){STOP}", re.DOTALL)
 PHRASE_OPERATOR = re.compile(r"<(?:-|\d+)>")
+# A snippet's ts_headline options. archive_headline() (migration 0012) gives ts_headline only the
+# part of a long turn around its first match.
+HEADLINE_OPTIONS = (
+    f"StartSel={START}, StopSel={STOP}, MaxFragments=2, MaxWords=28, MinWords=12, "
+    'FragmentDelimiter=" … "'
+)
 
 
 class ParsedQuery(Func):
@@ -279,13 +284,29 @@ SPEAKER_COUNTRY = Subquery(
     Speaker.objects.filter(pk=OuterRef("speaker_id")).order_by().values("country")[:1]
 )
 # What a result shows of its utterance, meeting and speaker (templates/includes/hit.html and the
-# API): the rest of the row, its search vector above all, is left unread.
-HIT_FIELDS = [
-    *("meeting", "date", "sequence", "speaker", "speaker_label", "kind", "via_interpreter"),
-    "word_count",
-    *(f"meeting__{name}" for name in ("title", "slug", "date", "kind", "location")),
-    *(f"speaker__{name}" for name in ("name", "slug", "role", "country")),
-]
+# API), read by `_Search.rows()`: the rest of the row, its search vector above all, is left unread.
+HIT_FIELDS = {
+    Utterance: (
+        *("id", "meeting_id", "date", "sequence", "speaker_id", "speaker_label", "kind"),
+        *("via_interpreter", "word_count"),
+    ),
+    Meeting: ("id", "title", "slug", "date", "kind", "location"),
+    Speaker: ("id", "name", "slug", "role", "country"),
+}
+# Each model's columns in the order of its fields, as `Model.from_db()` takes them.
+HIT_COLUMNS = {
+    model: [f.attname for f in model._meta.concrete_fields if f.attname in names]
+    for model, names in HIT_FIELDS.items()
+}
+HIT_SQL = f"""
+    SELECT {", ".join(f"u.{c}" for c in HIT_COLUMNS[Utterance])},
+           {", ".join(f"m.{c}" for c in HIT_COLUMNS[Meeting])},
+           {", ".join(f"s.{c}" for c in HIT_COLUMNS[Speaker])},
+           {{snippet}}
+    FROM statements_utterance AS u
+    JOIN statements_meeting AS m ON m.id = u.meeting_id
+    LEFT JOIN statements_speaker AS s ON s.id = u.speaker_id
+    WHERE u.id = ANY(%s)"""
 NEWEST = "date DESC, meeting_id, sequence"
 OLDEST = "date, meeting_id, sequence"
 
@@ -480,14 +501,18 @@ class _Search:
         )
         counted: Counts = {}
         page: list[tuple[int, int]] = []
+        estimates: dict[int, Estimate] = {}  # by count: a sample's counts are mostly 1, 2, 3...
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, *page_params])
             for facet, value, count in cursor.fetchall():
                 if facet == "page":
                     page.append((count, int(value)))
                 elif count and (value is not None or facet == "total"):
-                    scaled = sample and facet != HISTOGRAM
-                    counted[(facet, value)] = Estimate.scaled(count, sample) if scaled else count
+                    if sample and facet != HISTOGRAM:
+                        if count not in estimates:
+                            estimates[count] = Estimate.scaled(count, sample)
+                        count = estimates[count]
+                    counted[(facet, value)] = count
         if with_total:
             counted.setdefault(("total", None), 0)
             if with_page:
@@ -518,16 +543,26 @@ class _Search:
         )
 
     def rows(self) -> list[Utterance]:
-        """The page's utterances in order, each with its `headline` when words were searched."""
+        """The page's utterances in order, each with its meeting and speaker, and with its
+        `headline` when words were searched (the text itself then stays in the database). One
+        statement, written out: the ORM took longer to compile it than PostgreSQL to run it."""
         ids = self.page_ids if self.page_ids is not None else self._windowed_page()
-        # Unordered: they are put in the page's order here.
-        rows = Utterance.objects.select_related("meeting", "speaker").filter(pk__in=ids).order_by()
         if self.query is not None:
-            # The snippet is the headline: the text itself stays in the database.
-            rows = rows.only(*HIT_FIELDS).annotate(headline=_headline(self.query))
+            sql = HIT_SQL.format(snippet="archive_headline(u.text, %s::tsquery, %s, %s)")
+            params = [self.parsed, HEADLINE_OPTIONS, START, ids]
         else:
-            rows = rows.only(*HIT_FIELDS, "text")
-        found = {row.pk: row for row in rows}
+            sql, params = HIT_SQL.format(snippet="u.text"), [ids]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = {}
+            for row in cursor.fetchall():
+                utterance, meeting, speaker, snippet = _split(row)
+                utterance.meeting, utterance.speaker = meeting, speaker
+                if self.query is not None:
+                    utterance.headline = snippet
+                else:
+                    utterance.text = snippet
+                found[utterance.pk] = utterance
         return [found[pk] for pk in ids if pk in found]
 
     def _windowed_page(self) -> list[int]:
@@ -586,6 +621,17 @@ def _sampled(every: int, words: bool) -> Q:
     return Q(Exact(F("id") % SAMPLE, 0)) & modulo  # read from the covering index of 1 in 16
 
 
+def _split(row: tuple) -> tuple[Utterance, Meeting, Speaker | None, str]:
+    """A row of HIT_SQL as the utterance, its meeting and its speaker (none for an unresolved
+    label), and the snippet's text."""
+    made, start = [], 0
+    for model, columns in HIT_COLUMNS.items():
+        values = row[start : start + len(columns)]
+        start += len(columns)
+        made.append(None if values[0] is None else model.from_db(connection.alias, columns, values))
+    return (*made, row[start])
+
+
 def _estimated_rows(rows: QuerySet) -> int:
     """How many rows PostgreSQL expects the query to return: its plan, not a count."""
     sql, params = rows.order_by().values("id").query.sql_with_params()
@@ -595,24 +641,6 @@ def _estimated_rows(rows: QuerySet) -> int:
     if isinstance(plan, str):
         plan = json.loads(plan)
     return int(plan[0]["Plan"]["Plan Rows"])
-
-
-class Headline(Func):
-    """The turn's snippet, its matches between START and STOP: archive_headline() (migration
-    0012) gives ts_headline only the part of a long turn around its first match."""
-
-    function = "archive_headline"
-    output_field = TextField()
-
-
-HEADLINE_OPTIONS = (
-    f"StartSel={START}, StopSel={STOP}, MaxFragments=2, MaxWords=28, MinWords=12, "
-    'FragmentDelimiter=" … "'
-)
-
-
-def _headline(query) -> Headline:
-    return Headline(F("text"), query, Value(HEADLINE_OPTIONS), Value(START))
 
 
 def _snippet(row: Utterance) -> SafeString:
