@@ -287,8 +287,15 @@ SPEAKER_COUNTRY = Subquery(
 # API), read by `_Search.rows()`: the rest of the row, its search vector above all, is left unread.
 HIT_FIELDS = {
     Utterance: (
-        *("id", "meeting_id", "date", "sequence", "speaker_id", "speaker_label", "kind"),
-        *("via_interpreter", "word_count"),
+        "id",
+        "meeting_id",
+        "date",
+        "sequence",
+        "speaker_id",
+        "speaker_label",
+        "kind",
+        "via_interpreter",
+        "word_count",
     ),
     Meeting: ("id", "title", "slug", "date", "kind", "location"),
     Speaker: ("id", "name", "slug", "role", "country"),
