@@ -11,7 +11,7 @@ of the archive or of the result:
   counted over gets its own pass, with its filters in the WHERE clause where indexes can serve
   them; a pass over more than EXACT_LIMIT rows counts a fixed sample (one utterance in 16, 32 or
   256, by id, through partial indexes made for it in migration 0009) and scales up. Such counts are
-  `Estimate`s: they print as "≈1200", and `Results.total_is_estimate` and `Facet.estimate` say so.
+  `Estimate`s: they print as "≈1,200", and `Results.total_is_estimate` and `Facet.estimate` say so.
 - The page of a result whose total is estimated is picked from the matches since a date (each
   utterance carries its meeting's, migration 0011): the sample, counted by month, says from which
   month enough of them lie, so the others are never read.
@@ -109,7 +109,7 @@ class MatchesRowByRow(Func):
 
 
 class Estimate(int):
-    """A count scaled up from a sample, to two significant figures. It prints as "≈1200", so no
+    """A count scaled up from a sample, to two significant figures. It prints as "≈1,200", so no
     template can show it as an exact number."""
 
     @classmethod
@@ -118,7 +118,7 @@ class Estimate(int):
         return cls(round(value, min(0, 2 - len(str(value)))))
 
     def __str__(self) -> str:
-        return f"≈{int(self)}"
+        return f"≈{int(self):,}"
 
 
 @dataclass

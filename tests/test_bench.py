@@ -91,7 +91,7 @@ def floor_count(sql_condition: str, params: list) -> int:
 def test_a_large_result_is_counted_from_a_sample_and_says_so(archive, large, client):
     results = bench.search_once({"q": "security"})
     exact = floor_count("u.search_vector @@ archive_query(%s)", ["security"])
-    assert results.total_is_estimate and str(results.total) == f"≈{int(results.total)}"
+    assert results.total_is_estimate and str(results.total) == f"≈{int(results.total):,}"
     assert abs(results.total - exact) / exact < 0.5
     # Every facet with values is estimated (months are counted only within a year chosen).
     assert not results.facets["month"].values
@@ -103,8 +103,8 @@ def test_a_large_result_is_counted_from_a_sample_and_says_so(archive, large, cli
     data = client.get("/api/search", {"q": "security"}).json()
     assert isinstance(data["total"], int)  # an estimate is still a number in the API
     page = client.get("/", {"q": "security"}).content.decode()
-    assert f"≈{int(results.total)}" in page  # and never looks exact on the page
-    assert f"Page 1 of ≈{int(results.pages)}" in page
+    assert f"≈{int(results.total):,}" in page  # and never looks exact on the page
+    assert f"Page 1 of ≈{int(results.pages):,}" in page
 
 
 def matches_in_order(order: str, limit: int, offset: int = 0) -> list[int]:

@@ -124,7 +124,7 @@ def test_a_large_topic_page_marks_estimates_and_counts_its_meetings_exactly(
     # The topic's 38 utterances are too many to count: they are counted from a sample.
     search_as_if_large(monkeypatch, exact_limit=2)
     page = client.get("/topics/fentanyl-and-synthetic-drugs/").content.decode()
-    assert re.search(r"<strong>≈\d+</strong> utterances on this topic", page)
+    assert re.search(r"<strong>≈\d[\d,]*</strong> utterances on this topic", page)
     listed = re.findall(r"meeting=([\w-]+)&amp;sort=oldest\">(\d+) of (\d+) turns", page)
     assert listed
     for slug, on_topic, turns in listed:
