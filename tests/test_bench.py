@@ -2,6 +2,7 @@
 made to run on a small one by lowering the limits they start at."""
 
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -105,6 +106,12 @@ def test_a_large_result_is_counted_from_a_sample_and_says_so(archive, large, cli
     page = client.get("/", {"q": "security"}).content.decode()
     assert f"≈{int(results.total):,}" in page  # and never looks exact on the page
     assert f"Page 1 of ≈{int(results.pages):,}" in page
+
+
+def test_counts_of_thousands_print_with_separators_estimated_or_exact(archive, client):
+    front = client.get("/").content.decode()
+    assert f"{Utterance.objects.count():,} utterances by" in front
+    assert re.search(r"\d,\d{3} utterances by", front)
 
 
 def matches_in_order(order: str, limit: int, offset: int = 0) -> list[int]:

@@ -7,7 +7,8 @@ from django.test.utils import CaptureQueriesContext
 
 from statements.ingest import MeetingInfo, ingest, merge_speakers
 from statements.models import Meeting, Speaker, Utterance
-from statements.search import START, STOP, highlight
+from statements.search import START, STOP, Estimate, highlight
+from statements.templatetags.archive import count
 from tests.conftest import search_as_if_large
 
 pytestmark = pytest.mark.django_db
@@ -326,3 +327,10 @@ def test_estimated_counts_are_marked_as_such(client, archive, monkeypatch):
     assert "Counts marked ≈ are estimated from a sample" in page
     assert 'title="Counted from a sample"' in page
     assert re.search(r'<span class="n">≈\d[\d,]*</span>', page)
+
+
+def test_counts_print_with_thousands_separators_and_estimates_keep_their_mark():
+    assert count(1094) == "1,094"
+    assert count(12) == "12"
+    assert count(Estimate(16000)) == Estimate(16000) and str(Estimate(16000)) == "≈16,000"
+    assert count("") == "" and count(None) is None

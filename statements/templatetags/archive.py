@@ -5,10 +5,19 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from statements.parser import INTERPRETER_MARK, STAGE_NOTE
+from statements.search import Estimate
 
 register = template.Library()
 
 FOOTNOTE_MARK = re.compile(r"(?<=\w)\[(\d{1,2})\]")
+
+
+@register.filter
+def count(value):
+    """A count with thousands separators ("1,094"); an estimate keeps its mark ("≈16,000")."""
+    if isinstance(value, Estimate) or not isinstance(value, int) or isinstance(value, bool):
+        return value
+    return f"{value:,}"
 
 
 @register.simple_tag(takes_context=True)
