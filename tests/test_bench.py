@@ -108,7 +108,7 @@ def test_a_large_result_is_counted_from_a_sample_and_says_so(archive, large, cli
     assert f"Page 1 of ≈{int(results.pages):,}" in page
 
 
-def test_counts_of_thousands_print_with_separators_estimated_or_exact(archive, client):
+def test_counts_of_thousands_print_with_separators(archive, client):
     front = client.get("/").content.decode()
     assert f"{Utterance.objects.count():,} utterances by" in front
     assert re.search(r"\d,\d{3} utterances by", front)

@@ -334,3 +334,13 @@ def test_counts_print_with_thousands_separators_and_estimates_keep_their_mark():
     assert count(12) == "12"
     assert count(Estimate(16000)) == Estimate(16000) and str(Estimate(16000)) == "≈16,000"
     assert count("") == "" and count(None) is None
+
+
+def test_the_results_heading_quotes_the_words_once(client, archive):
+    def heading(q: str) -> str:
+        page = client.get("/", {"q": q}).content.decode()
+        return re.search(r'<h1 id="results-heading".*?</h1>', page, re.DOTALL)[0]
+
+    phrase = heading('"border security"')
+    assert "for &quot;border security&quot;" in phrase and "<q>" not in phrase  # its own quotes
+    assert "for <q>fentanyl</q>" in heading("fentanyl")
