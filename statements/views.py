@@ -138,7 +138,7 @@ def api_search(request):
                         "label": v.label,
                         "count": int(v.count),
                         "selected": v.selected,
-                        "estimate": facet.estimate,
+                        "estimate": isinstance(v.count, search_.Estimate),
                     }
                     for v in facet.values
                 ]

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from statements.ingest import MeetingInfo, ingest, merge_speakers
 from statements.models import Meeting, Speaker, Utterance
-from statements.search import START, STOP, Estimate, highlight
+from statements.search import START, STOP, Estimate, _chosen_alone, highlight
 from statements.templatetags.archive import count
 from tests.conftest import search_as_if_large
 
@@ -327,6 +327,23 @@ def test_estimated_counts_are_marked_as_such(client, archive, monkeypatch):
     assert "Counts marked ≈ are estimated from a sample" in page
     assert 'title="Counted from a sample"' in page
     assert re.search(r'<span class="n">≈\d[\d,]*</span>', page)
+
+
+def test_a_value_chosen_alone_in_an_estimated_facet_counts_exactly(client, archive, monkeypatch):
+    # The total with the speaker chosen is exact; the speakers' facet, which leaves that choice
+    # out, is estimated; the chosen speaker's count is that same total, not an estimate of it.
+    search_as_if_large(monkeypatch, exact_limit=10)
+    blinken = Speaker.objects.get(name="Antony J. Blinken")
+    data = api(client, f"q=security&speaker={blinken.slug}")
+    assert not data["total_is_estimate"] and data["total"] > 0
+    speakers = {v["label"]: v for v in data["facets"]["speaker"]}
+    chosen = speakers.pop(blinken.name)
+    assert chosen["count"] == data["total"] and not chosen["estimate"] and chosen["selected"]
+    assert speakers and all(v["estimate"] for v in speakers.values())  # the others stay so
+    # Years are counted whatever the month: with a month chosen too, a year's count is not the
+    # total's, the month's is.
+    chosen = {"year": ["2023"], "month": ["2023-10"]}
+    assert _chosen_alone(chosen, {"year", "month"}, 5) == {("month", "2023-10"): 5}
 
 
 def test_counts_print_with_thousands_separators_and_estimates_keep_their_mark():
