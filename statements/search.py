@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import json
 import math
 import re
@@ -113,6 +114,7 @@ class Estimate(int):
     template can show it as an exact number."""
 
     @classmethod
+    @functools.lru_cache(maxsize=4_096)  # a sample's counts are mostly 1, 2, 3...: ~500 a search
     def scaled(cls, count: int, factor: int) -> Estimate:
         value = count * factor
         return cls(round(value, min(0, 2 - len(str(value)))))
@@ -286,26 +288,23 @@ SPEAKER_COUNTRY = Subquery(
     Speaker.objects.filter(pk=OuterRef("speaker_id")).order_by().values("country")[:1]
 )
 # What a result shows of its utterance, meeting and speaker (templates/includes/hit.html and the
-# API), read by `_Search.rows()`: the rest of the row, its search vector above all, is left unread.
-HIT_FIELDS = {
-    Utterance: (
-        "id",
-        "meeting_id",
-        "date",
-        "sequence",
-        "speaker_id",
-        "speaker_label",
-        "kind",
-        "via_interpreter",
-        "word_count",
-    ),
-    Meeting: ("id", "title", "slug", "date", "kind", "location"),
-    Speaker: ("id", "name", "slug", "role", "country"),
+# API), read by `_Search.rows()`, each model's columns in the order of its fields, as
+# `Model.from_db()` takes them. All of the utterance but its text, of which only the snippet is
+# read, and its search vector; of the meeting and the speaker, what names and links them.
+SHOWN = {
+    Meeting: {"id", "title", "slug", "date", "kind", "location"},
+    Speaker: {"id", "name", "slug", "role", "country"},
 }
-# Each model's columns in the order of its fields, as `Model.from_db()` takes them.
 HIT_COLUMNS = {
-    model: [f.attname for f in model._meta.concrete_fields if f.attname in names]
-    for model, names in HIT_FIELDS.items()
+    Utterance: [
+        f.attname
+        for f in Utterance._meta.concrete_fields
+        if f.attname not in {"text", "search_vector"}
+    ],
+    **{
+        model: [f.attname for f in model._meta.concrete_fields if f.attname in names]
+        for model, names in SHOWN.items()
+    },
 }
 HIT_SQL = f"""
     SELECT {", ".join(f"u.{c}" for c in HIT_COLUMNS[Utterance])},
@@ -510,18 +509,14 @@ class _Search:
         )
         counted: Counts = {}
         page: list[tuple[int, int]] = []
-        estimates: dict[int, Estimate] = {}  # by count: a sample's counts are mostly 1, 2, 3...
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, *page_params])
             for facet, value, count in cursor.fetchall():
                 if facet == "page":
                     page.append((count, int(value)))
                 elif count and (value is not None or facet == "total"):
-                    if sample and facet != HISTOGRAM:
-                        if count not in estimates:
-                            estimates[count] = Estimate.scaled(count, sample)
-                        count = estimates[count]
-                    counted[(facet, value)] = count
+                    scaled = sample and facet != HISTOGRAM
+                    counted[(facet, value)] = Estimate.scaled(count, sample) if scaled else count
         if with_total:
             counted.setdefault(("total", None), 0)
             if with_page:

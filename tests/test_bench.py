@@ -2,7 +2,6 @@
 made to run on a small one by lowering the limits they start at."""
 
 import json
-import re
 
 import pytest
 from django.db import connection
@@ -109,9 +108,9 @@ def test_a_large_result_is_counted_from_a_sample_and_says_so(archive, large, cli
 
 
 def test_counts_of_thousands_print_with_separators(archive, client):
-    front = client.get("/").content.decode()
-    assert f"{Utterance.objects.count():,} utterances by" in front
-    assert re.search(r"\d,\d{3} utterances by", front)
+    total = Utterance.objects.count()
+    assert total >= 1_000
+    assert f"{total:,} utterances by" in client.get("/").content.decode()
 
 
 def matches_in_order(order: str, limit: int, offset: int = 0) -> list[int]:

@@ -15,9 +15,9 @@ FOOTNOTE_MARK = re.compile(r"(?<=\w)\[(\d{1,2})\]")
 @register.filter
 def count(value):
     """A count with thousands separators ("1,094"); an estimate keeps its mark ("≈16,000")."""
-    if isinstance(value, Estimate) or not isinstance(value, int) or isinstance(value, bool):
-        return value
-    return f"{value:,}"
+    if isinstance(value, int) and not isinstance(value, bool | Estimate):
+        return f"{value:,}"
+    return value
 
 
 @register.simple_tag(takes_context=True)
