@@ -32,24 +32,11 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import SearchQueryField
 from django.db import connection, transaction
-from django.db.models import (
-    BooleanField,
-    ExpressionWrapper,
-    F,
-    Func,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-)
-from django.db.models.lookups import Exact
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from statements.filters import INTERPRETED, UtteranceFilter
+from statements.filters import INTERPRETED, Sql, UtteranceFilter
 from statements.models import Meeting, Speaker, Utterance
 
 PAGE_SIZE = 20
@@ -86,27 +73,17 @@ HEADLINE_OPTIONS = (
 )
 
 
-class ParsedQuery(Func):
-    """The user's words as a tsquery, worked out once by `archive_query()` (migration 0003) and
-    then given to every statement as a constant: called in a statement, the function would run
-    again for every row it ranks or rechecks."""
-
-    template = "%(expressions)s::tsquery"
-    output_field = SearchQueryField()
+def matches(parsed: str) -> Sql:
+    """Utterances with these words: the user's words as a tsquery, worked out once by
+    `archive_query()` (migration 0003) and then given to every statement as a constant (called in
+    a statement, the function would run again for every row it ranks or rechecks)."""
+    return Sql("u.search_vector @@ %s::tsquery", (parsed,))
 
 
-class Matches(Func):
-    template = "%(expressions)s"
-    arg_joiner = " @@ "
-    output_field = BooleanField()
-
-
-class MatchesRowByRow(Func):
-    """The same test as `Matches`, in a form PostgreSQL cannot answer from the words' index: it
-    is made on each row the other conditions leave."""
-
-    function = "ts_match_vq"
-    output_field = BooleanField()
+def matches_row_by_row(parsed: str) -> Sql:
+    """The same test as `matches()`, in a form PostgreSQL cannot answer from the words' index:
+    it is made on each row the other conditions leave."""
+    return Sql("ts_match_vq(u.search_vector, %s::tsquery)", (parsed,))
 
 
 class Estimate(int):
@@ -193,8 +170,9 @@ def run(filterset: UtteranceFilter, page: int = 1) -> Results:
     parsed, notice, archive_size = _prelude(words)
     if notice:
         return Results(sort=sort, notice=notice, facets=_facets({}, set(), data))
-    within = Utterance.objects.filter(filterset.date_range())
-    search = _Search(within, filterset.conditions(), parsed, sort, page, archive_size)
+    search = _Search(
+        filterset.date_range(), filterset.conditions(), parsed, sort, page, archive_size
+    )
     with _statements(search.large):
         counts, estimated = search.count()
         total = counts.pop(("total", None), 0)
@@ -284,9 +262,9 @@ TOPIC_SQL = """
 # A pass over fewer rows than this looks up each row's speaker's country by the speaker's id,
 # rather than hashing every speaker's.
 FEW_ROWS = 1_500
-SPEAKER_COUNTRY = Subquery(
-    Speaker.objects.filter(pk=OuterRef("speaker_id")).order_by().values("country")[:1]
-)
+SPEAKER_COUNTRY = "(SELECT s.country FROM statements_speaker AS s WHERE s.id = u.speaker_id)"
+# What a pass reads of each row.
+PASS_COLUMNS = "u.id, u.speaker_id, u.meeting_id, u.date, u.sequence, u.kind, u.via_interpreter"
 # What a result shows of its utterance, meeting and speaker (templates/includes/hit.html and the
 # API), read by `_Search.rows()`, each model's columns in the order of its fields, as
 # `Model.from_db()` takes them. All of the utterance but its text, of which only the snippet is
@@ -317,6 +295,7 @@ HIT_SQL = f"""
     WHERE u.id = ANY(%s)"""
 NEWEST = "date DESC, meeting_id, sequence"
 OLDEST = "date, meeting_id, sequence"
+NEWEST_FIRST = "u.date DESC, u.meeting_id, u.sequence"
 
 Counts = dict[tuple[str, str | None], int]
 
@@ -326,8 +305,8 @@ class _Search:
 
     def __init__(
         self,
-        within: QuerySet,
-        conditions: dict,
+        within: Sql,
+        conditions: dict[str, Sql],
         parsed: str,
         sort: str,
         page: int,
@@ -339,22 +318,19 @@ class _Search:
         # An archive of a few times EXACT_LIMIT is small enough for one exact pass whatever is
         # asked.
         self.large = archive_size >= LARGE_ARCHIVE
-        self.query = ParsedQuery(Value(parsed)) if parsed else None
         self.parsed = parsed
         # The matching rows, as the words' index finds them. `sizing` is what the number of
         # rows to read is worked out from: the matches, or for a phrase its words in any order,
         # counted rather than estimated.
         self.within = self.matching = self.sizing = within
-        if self.query is not None:
-            self.matching = within.filter(Matches(F("search_vector"), self.query))
+        if parsed:
+            self.matching = Sql.all([within, matches(parsed)])
             unordered = PHRASE_OPERATOR.sub("&", parsed)
             # PostgreSQL's estimates take a phrase's words as independent, and a phrase's words
             # are anything but ("rule of law": 8 times too few). Its words in any order are what
             # the index finds and the rows then recheck: those are counted instead.
             self.sizing = (
-                within.filter(Matches(F("search_vector"), ParsedQuery(Value(unordered))))
-                if unordered != parsed
-                else self.matching
+                Sql.all([within, matches(unordered)]) if unordered != parsed else self.matching
             )
         self.counted = self.sizing is not self.matching
         self.word_rows = 0  # about how many rows the words match, once counted
@@ -392,13 +368,13 @@ class _Search:
         estimated: set[str] = set()
         for ignored, facets in groups.items():
             applied = [c for name, c in self.conditions.items() if name not in ignored]
-            rows = self.matching.filter(*applied)
-            size = self._size(self.sizing.filter(*applied)) if applied else self.word_rows
+            rows = Sql.all([self.matching, *applied])
+            size = self._size(Sql.all([self.sizing, *applied])) if applied else self.word_rows
             if size <= EXACT_LIMIT:
                 counts.update(self._pass(rows, {}, {ignored: facets}, {ignored: set()}))
                 continue
             sparse = size > SPARSE_ABOVE
-            if self.query is not None:
+            if self.parsed:
                 sample = WORDS_SPARSE_SAMPLE if sparse else WORDS_SAMPLE
             else:
                 sample = SPARSE_SAMPLE if sparse else SAMPLE
@@ -421,19 +397,23 @@ class _Search:
         counts = {key: count for key, count in counts.items() if key[0] != HISTOGRAM}
         return counts, estimated
 
-    def _size(self, rows: QuerySet) -> int:
+    def _size(self, rows: Sql) -> int:
         """About how many rows a pass over these would read: PostgreSQL's estimate, or for a
         phrase, its words in any order counted in the sample. (A result taken for large that the
         sample finds small is then read whole: see `count()`.)"""
         if not self.counted:
             return _estimated_rows(rows)
-        sampled = rows.order_by().filter(_sampled(WORDS_SAMPLE, words=True)).count()
-        return sampled * WORDS_SAMPLE
+        where = Sql.all([rows, _sampled(WORDS_SAMPLE, words=True)])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM statements_utterance AS u WHERE {where.text}", where.params
+            )
+            return cursor.fetchone()[0] * WORDS_SAMPLE
 
     def _pass(
         self,
-        selected: QuerySet,
-        flags: dict,
+        selected: Sql,
+        flags: dict[str, Sql],
         groups: dict[frozenset[str], list[str]],
         needs: dict[frozenset[str], set[str]],
         sample: int | None = None,
@@ -446,30 +426,32 @@ class _Search:
         `sample` are scaled up, but for the HISTOGRAM's. With `first`, only the first so many
         rows in the search's date order are read. Unless there are `few` rows to read, each
         speaker's country is hashed rather than looked up row by row."""
-        annotations = {
-            f"f_{name}": ExpressionWrapper(condition, output_field=BooleanField())
-            for name, condition in flags.items()
-        }
         with_total = frozenset() in groups
         with_page = with_total and not sample
         needed = {facet: needs[ignored] for ignored, facets in groups.items() for facet in facets}
+        columns = [Sql(PASS_COLUMNS)]
+        columns += [Sql(f"({flag.text}) AS f_{name}", flag.params) for name, flag in flags.items()]
+        joined = ""
         # The speaker's country is joined in only for a pass that counts it.
-        if "country" in needed:
-            annotations["country"] = SPEAKER_COUNTRY if few else F("speaker__country")
-        base = selected.annotate(**annotations)
-        if sample:
-            base = base.filter(_sampled(sample, words=self.query is not None))
-        columns = ["id", "speaker_id", "meeting_id", "date", "sequence", "kind", "via_interpreter"]
+        if "country" in needed and few:
+            columns.append(Sql(f"{SPEAKER_COUNTRY} AS country"))
+        elif "country" in needed:
+            columns.append(Sql("s.country"))
+            joined = "LEFT JOIN statements_speaker AS s ON s.id = u.speaker_id"
         if with_page and self.ranking:
-            columns.append("search_vector")
-        base = base.values(*columns, *annotations)
+            columns.append(Sql("u.search_vector"))
+        where = Sql.all(
+            [selected, _sampled(sample, words=bool(self.parsed))] if sample else [selected]
+        )
+        order = ""
         if first:
-            order = ("date", "meeting_id", "sequence")
-            base = base.order_by(*order if self.sort == "oldest" else ("-date", *order[1:]))
-            base = base[:first]
-        else:
-            base = base.order_by()
-        inner, params = base.query.sql_with_params()
+            order = "u.date, u.meeting_id, u.sequence" if self.sort == "oldest" else NEWEST_FIRST
+            order = f"ORDER BY {order} LIMIT {int(first)}"
+        select = ", ".join(column.text for column in columns)
+        inner = (
+            f"SELECT {select} FROM statements_utterance AS u {joined} WHERE {where.text} {order}"
+        )
+        params = [*(p for column in columns for p in column.params), *where.params]
 
         def passing(names: set[str]) -> str:
             return " AND ".join(f"f_{name}" for name in sorted(names)) or "TRUE"
@@ -551,7 +533,7 @@ class _Search:
         `headline` when words were searched (the text itself then stays in the database). One
         statement, written out: the ORM took longer to compile it than PostgreSQL to run it."""
         ids = self.page_ids if self.page_ids is not None else self._windowed_page()
-        if self.query is not None:
+        if self.parsed:
             sql = HIT_SQL.format(snippet="archive_headline(u.text, %s::tsquery, %s, %s)")
             params = [self.parsed, HEADLINE_OPTIONS, START, ids]
         else:
@@ -562,7 +544,7 @@ class _Search:
             for row in cursor.fetchall():
                 utterance, meeting, speaker, snippet = _split(row)
                 utterance.meeting, utterance.speaker = meeting, speaker
-                if self.query is not None:
+                if self.parsed:
                     utterance.headline = snippet
                 else:
                     utterance.text = snippet
@@ -584,9 +566,9 @@ class _Search:
         in a quarter of a million utterances: 60 ms) where the few thousand rows the other
         filters leave are checked in a few."""
         rows = self.matching
-        if self.query is not None and self.word_rows > DENSE_SHARE * self.archive_size:
-            rows = self.within.filter(MatchesRowByRow(F("search_vector"), self.query))
-        rows = rows.filter(*self.conditions.values())
+        if self.parsed and self.word_rows > DENSE_SHARE * self.archive_size:
+            rows = Sql.all([self.within, matches_row_by_row(self.parsed)])
+        rows = Sql.all([rows, *self.conditions.values()])
         wanted = RANK_LIMIT if self.ranking else self.offset + PAGE_SIZE
         everything = frozenset()
         for needed in (wanted, 4 * wanted, 16 * wanted, None):
@@ -594,9 +576,9 @@ class _Search:
             if cutoff is None:
                 window = rows
             elif self.sort == "oldest":
-                window = rows.filter(date__lt=cutoff)
+                window = Sql.all([rows, Sql("u.date < %s", (cutoff,))])
             else:
-                window = rows.filter(date__gte=cutoff)
+                window = Sql.all([rows, Sql("u.date >= %s", (cutoff,))])
             held = self._pass(window, {}, {everything: []}, {everything: set()}, first=wanted)
             if cutoff is None or held[("total", None)] >= wanted:
                 return self.page_ids
@@ -617,12 +599,12 @@ class _Search:
         return None
 
 
-def _sampled(every: int, words: bool) -> Q:
+def _sampled(every: int, words: bool) -> Sql:
     """The condition that picks one utterance in `every`, as migration 0009's indexes state it."""
-    modulo = Q(Exact(F("id") % every, 0))
+    modulo = Sql(f"u.id %% {int(every)} = 0")
     if words or every == SAMPLE:
         return modulo
-    return Q(Exact(F("id") % SAMPLE, 0)) & modulo  # read from the covering index of 1 in 16
+    return Sql.all([Sql(f"u.id %% {SAMPLE} = 0"), modulo])  # from the covering index of 1 in 16
 
 
 def _split(row: tuple) -> tuple[Utterance, Meeting, Speaker | None, str]:
@@ -636,11 +618,11 @@ def _split(row: tuple) -> tuple[Utterance, Meeting, Speaker | None, str]:
     return (*made, row[start])
 
 
-def _estimated_rows(rows: QuerySet) -> int:
-    """How many rows PostgreSQL expects the query to return: its plan, not a count."""
-    sql, params = rows.order_by().values("id").query.sql_with_params()
+def _estimated_rows(rows: Sql) -> int:
+    """How many utterances PostgreSQL expects to meet the condition: its plan, not a count."""
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        sql = f"EXPLAIN (FORMAT JSON) SELECT u.id FROM statements_utterance AS u WHERE {rows.text}"
+        cursor.execute(sql, rows.params)
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
