@@ -3,12 +3,31 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.search import (
+    SearchVector,
+    SearchVectorCombinable,
+    SearchVectorField,
+)
 from django.db import models
 from django.urls import reverse
 
 # Created in migration 0003: English stemming with accents folded, so Barcena finds Bárcena.
 SEARCH_CONFIG = "english_unaccent"
+
+
+class SpeakerLexeme(SearchVectorCombinable, models.Func):
+    """An utterance's speaker as a lexeme of its search vector: "speaker 16". No text makes it
+    (the parser splits words at spaces), and words said by a speaker are then found in one
+    lookup of the words' index (`speaker_lexemes()`) rather than by intersecting the rows of
+    the words with all of the speaker's. None for an utterance without a speaker."""
+
+    template = "array_to_tsvector(array_remove(ARRAY['speaker ' || %(expressions)s::text], NULL))"
+    output_field = SearchVectorField()
+
+
+def speaker_lexemes(speaker_ids: list[int]) -> str:
+    """A tsquery's text that matches the utterances of any of these speakers (`SpeakerLexeme`)."""
+    return " | ".join(f"'speaker {int(pk)}'" for pk in speaker_ids)
 
 
 class CountedByUtterancesQuerySet(models.QuerySet):
@@ -222,8 +241,10 @@ class Utterance(models.Model):
     text = models.TextField(help_text="The turn's paragraphs, separated by blank lines.")
     via_interpreter = models.BooleanField(default=False)
     word_count = models.PositiveIntegerField(default=0)
+    # The words of the text, and the speaker's id as a lexeme of its own (`SpeakerLexeme`):
+    # PostgreSQL computes it again whenever the text or the speaker changes.
     search_vector = models.GeneratedField(
-        expression=SearchVector("text", config=SEARCH_CONFIG),
+        expression=SearchVector("text", config=SEARCH_CONFIG) + SpeakerLexeme("speaker_id"),
         output_field=SearchVectorField(),
         db_persist=True,
     )

@@ -29,6 +29,7 @@ import functools
 import json
 import math
 import re
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -37,7 +38,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from statements.filters import INTERPRETED, Sql, UtteranceFilter
-from statements.models import Meeting, Speaker, Utterance
+from statements.models import Meeting, Speaker, Utterance, speaker_lexemes
 
 PAGE_SIZE = 20
 FACET_LIMIT = 12
@@ -73,10 +74,15 @@ HEADLINE_OPTIONS = (
 )
 
 
-def matches(parsed: str) -> Sql:
+def matches(parsed: str, speakers: str = "") -> Sql:
     """Utterances with these words: the user's words as a tsquery, worked out once by
     `archive_query()` (migration 0003) and then given to every statement as a constant (called in
-    a statement, the function would run again for every row it ranks or rechecks)."""
+    a statement, the function would run again for every row it ranks or rechecks). With
+    `speakers` (`speaker_lexemes()`), said by one of them: the words and the speakers are looked
+    up together in the words' index, rather than the words' rows intersected with every row of
+    the speakers (75,000 for the busiest of a million: 4-8 ms)."""
+    if speakers:
+        return Sql("u.search_vector @@ (%s::tsquery && (%s)::tsquery)", (parsed, speakers))
     return Sql("u.search_vector @@ %s::tsquery", (parsed,))
 
 
@@ -171,7 +177,13 @@ def run(filterset: UtteranceFilter, page: int = 1) -> Results:
     if notice:
         return Results(sort=sort, notice=notice, facets=_facets({}, set(), data))
     search = _Search(
-        filterset.date_range(), filterset.conditions(), parsed, sort, page, archive_size
+        filterset.date_range(),
+        filterset.conditions(),
+        parsed,
+        sort,
+        page,
+        archive_size,
+        speakers=[speaker.pk for speaker in data.get("speaker") or []],
     )
     with _statements(search.large):
         counts, estimated = search.count()
@@ -311,9 +323,11 @@ class _Search:
         sort: str,
         page: int,
         archive_size: float,
+        speakers: Sequence[int] = (),
     ):
         """A search for the words `parsed` (tsquery text, empty for none) among the utterances
-        `within` the dates asked for, with one condition per facet filtered on."""
+        `within` the dates asked for, with one condition per facet filtered on, and the ids of
+        the `speakers` that the speaker condition chooses."""
         self.conditions, self.archive_size = conditions, archive_size
         # An archive of a few times EXACT_LIMIT is small enough for one exact pass whatever is
         # asked.
@@ -323,16 +337,15 @@ class _Search:
         # rows to read is worked out from: the matches, or for a phrase its words in any order,
         # counted rather than estimated.
         self.within = self.matching = self.sizing = within
+        # PostgreSQL's estimates take a phrase's words as independent, and a phrase's words are
+        # anything but ("rule of law": 8 times too few). Its words in any order are what the
+        # index finds and the rows then recheck: those are counted instead.
+        self.unordered = PHRASE_OPERATOR.sub("&", parsed)
+        self.counted = self.unordered != parsed
+        self.speakers = speaker_lexemes(speakers)
         if parsed:
             self.matching = Sql.all([within, matches(parsed)])
-            unordered = PHRASE_OPERATOR.sub("&", parsed)
-            # PostgreSQL's estimates take a phrase's words as independent, and a phrase's words
-            # are anything but ("rule of law": 8 times too few). Its words in any order are what
-            # the index finds and the rows then recheck: those are counted instead.
-            self.sizing = (
-                Sql.all([within, matches(unordered)]) if unordered != parsed else self.matching
-            )
-        self.counted = self.sizing is not self.matching
+            self.sizing = Sql.all([within, matches(self.unordered)])
         self.word_rows = 0  # about how many rows the words match, once counted
         self.sort, self.offset = sort, (page - 1) * PAGE_SIZE
         # Sorted by relevance, a page among the first RANK_LIMIT matches is ranked.
@@ -367,9 +380,9 @@ class _Search:
         counts: Counts = {}
         estimated: set[str] = set()
         for ignored, facets in groups.items():
-            applied = [c for name, c in self.conditions.items() if name not in ignored]
-            rows = Sql.all([self.matching, *applied])
-            size = self._size(Sql.all([self.sizing, *applied])) if applied else self.word_rows
+            applied = {name: c for name, c in self.conditions.items() if name not in ignored}
+            rows = self._where(applied)
+            size = self._size(self._where(applied, sizing=True)) if applied else self.word_rows
             if size <= EXACT_LIMIT:
                 counts.update(self._pass(rows, {}, {ignored: facets}, {ignored: set()}))
                 continue
@@ -396,6 +409,16 @@ class _Search:
             counts.update(counted)
         counts = {key: count for key, count in counts.items() if key[0] != HISTOGRAM}
         return counts, estimated
+
+    def _where(self, applied: dict[str, Sql], sizing: bool = False) -> Sql:
+        """The matches (or with `sizing`, the rows that size them) that meet the conditions
+        `applied`: the speakers chosen are looked up with the words (`matches()`)."""
+        if not self.parsed:
+            return Sql.all([self.within, *applied.values()])
+        speakers = self.speakers if "speaker" in applied else ""
+        others = [c for name, c in applied.items() if name != "speaker"]
+        words = matches(self.unordered if sizing else self.parsed, speakers)
+        return Sql.all([self.within, words, *others])
 
     def _size(self, rows: Sql) -> int:
         """About how many rows a pass over these would read: PostgreSQL's estimate, or for a
@@ -565,10 +588,11 @@ class _Search:
         their index: PostgreSQL takes the lookup for cheap, and would read every match (a word
         in a quarter of a million utterances: 60 ms) where the few thousand rows the other
         filters leave are checked in a few."""
-        rows = self.matching
         if self.parsed and self.word_rows > DENSE_SHARE * self.archive_size:
-            rows = Sql.all([self.within, matches_row_by_row(self.parsed)])
-        rows = Sql.all([rows, *self.conditions.values()])
+            dense = matches_row_by_row(self.parsed)
+            rows = Sql.all([self.within, dense, *self.conditions.values()])
+        else:
+            rows = self._where(self.conditions)
         wanted = RANK_LIMIT if self.ranking else self.offset + PAGE_SIZE
         everything = frozenset()
         for needed in (wanted, 4 * wanted, 16 * wanted, None):

@@ -216,3 +216,28 @@ def test_later_pages_of_a_large_result_go_on_newest_first(archive, large):
     assert not {h.utterance.pk for h in ranked.hits} & {h.utterance.pk for h in beyond.hits}
     dates = [h.utterance.meeting.date for h in newest.hits]
     assert dates == sorted(dates, reverse=True)
+
+
+def test_words_said_by_a_speaker_are_looked_up_with_the_speaker_and_follow_a_correction(
+    archive, large
+):
+    speaker = bench.Filters.choose().speaker
+    other = Speaker.objects.exclude(pk=speaker.pk).filter(utterances__isnull=False).first()
+    params = {"q": "security", "sort": "newest"}
+
+    def found(who: Speaker) -> set[int]:
+        with CaptureQueriesContext(connection) as queries:
+            results = bench.search_once({**params, "speaker": who.slug})
+        # The speaker is one of the words' lexemes, not a second index intersected with them.
+        assert any(f"'speaker {who.pk}'" in query["sql"] for query in queries)
+        exact = floor_count(
+            "u.search_vector @@ archive_query(%s) AND u.speaker_id = %s", ["security", who.pk]
+        )
+        assert results.total == exact and not results.total_is_estimate
+        return {hit.utterance.pk for hit in results.hits}
+
+    moved = sorted(found(speaker))[0]
+    assert moved not in found(other)
+    # An editor gives the turn to another speaker: the database computes its vector again.
+    Utterance.objects.filter(pk=moved).update(speaker=other)
+    assert moved in found(other) and moved not in found(speaker)

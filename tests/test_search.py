@@ -253,6 +253,19 @@ def test_a_word_search_uses_the_index_not_a_scan(archive):
     assert "utterance_search" in plan and "Seq Scan" not in plan
 
 
+def test_the_speaker_is_a_lexeme_of_the_search_vector_that_no_query_makes(client, archive):
+    utterance = Utterance.objects.exclude(speaker=None).first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT search_vector @@ %s::tsquery FROM statements_utterance WHERE id = %s",
+            [f"'speaker {utterance.speaker_id}'", utterance.pk],
+        )
+        assert cursor.fetchone()[0]
+    # Typed, the same words are two words, which no sample transcript says together.
+    assert api(client, f"q=speaker+{utterance.speaker_id}")["total"] == 0
+    assert api(client, f'q="speaker+{utterance.speaker_id}"')["total"] == 0
+
+
 def test_the_search_page_shows_results_facets_and_chips(client, archive):
     page = client.get("/", {"q": "fentanyl", "speaker": "alicia-barcena-ibarra"}).content.decode()
     assert "1–4 of <strong>4</strong> utterances" in page
