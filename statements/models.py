@@ -228,9 +228,12 @@ class Utterance(models.Model):
     # orders by date from this table's own indexes.
     date = models.DateField(editable=False, help_text="The meeting's date.")
     sequence = models.PositiveIntegerField(help_text="Position in the meeting, from 1.")
+    # Looked up through utterance_speaker_meeting, which starts with it; words said by a
+    # speaker are found through the search vector (`SpeakerLexeme`).
     speaker = models.ForeignKey(
         Speaker,
         on_delete=models.PROTECT,
+        db_index=False,
         null=True,
         blank=True,
         related_name="utterances",
