@@ -44,7 +44,8 @@ class Sql:
 
     @classmethod
     def _joined(cls, joiner: str, parts: Iterable[Sql], empty: str) -> Sql:
-        parts = [part for part in parts if part.text != ("TRUE" if joiner == " AND " else "FALSE")]
+        # What the empty join is, TRUE for AND and FALSE for OR, leaves the others as they are.
+        parts = [part for part in parts if part.text != empty]
         if not parts:
             return cls(empty)
         if len(parts) == 1:
