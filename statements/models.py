@@ -19,7 +19,7 @@ class SpeakerLexeme(SearchVectorCombinable, models.Func):
     """An utterance's speaker as a lexeme of its search vector: "speaker 16". No text makes it
     (the parser splits words at spaces), and words said by a speaker are then found in one
     lookup of the words' index (`speaker_lexemes()`) rather than by intersecting the rows of
-    the words with all of the speaker's. None for an utterance without a speaker."""
+    the words with all of the speaker's. Nothing for an utterance without a speaker."""
 
     template = "array_to_tsvector(array_remove(ARRAY['speaker ' || %(expressions)s::text], NULL))"
     output_field = SearchVectorField()

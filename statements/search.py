@@ -305,9 +305,15 @@ HIT_SQL = f"""
     JOIN statements_meeting AS m ON m.id = u.meeting_id
     LEFT JOIN statements_speaker AS s ON s.id = u.speaker_id
     WHERE u.id = ANY(%s)"""
-NEWEST = "date DESC, meeting_id, sequence"
-OLDEST = "date, meeting_id, sequence"
-NEWEST_FIRST = "u.date DESC, u.meeting_id, u.sequence"
+
+
+def date_order(sort: str, of: str = "") -> str:
+    """What to ORDER BY for the search's dates: newest first, but sorted "oldest"; within a
+    meeting, in its order. Of the columns of the table `of` names ("u"), when given."""
+    of = f"{of}." if of else ""
+    direction = "" if sort == "oldest" else " DESC"
+    return f"{of}date{direction}, {of}meeting_id, {of}sequence"
+
 
 Counts = dict[tuple[str, str | None], int]
 
@@ -468,8 +474,7 @@ class _Search:
         )
         order = ""
         if first:
-            order = "u.date, u.meeting_id, u.sequence" if self.sort == "oldest" else NEWEST_FIRST
-            order = f"ORDER BY {order} LIMIT {int(first)}"
+            order = f"ORDER BY {date_order(self.sort, of='u')} LIMIT {int(first)}"
         select = ", ".join(column.text for column in columns)
         inner = (
             f"SELECT {select} FROM statements_utterance AS u {joined} WHERE {where.text} {order}"
@@ -532,18 +537,18 @@ class _Search:
         """The page's ids and positions, picked from `base` in the same statement."""
         window = f"LIMIT {PAGE_SIZE} OFFSET {self.offset}"
         chosen = f"FROM base WHERE {passing}"
+        newest = date_order("newest")
         if self.ranking:
             return (
                 "SELECT 'page', id::text, position FROM ("
                 "SELECT id, row_number() OVER (ORDER BY "
-                "ts_rank_cd(search_vector, %s::tsquery, 1) DESC, "
-                "date DESC, meeting_id, sequence) AS position "
+                f"ts_rank_cd(search_vector, %s::tsquery, 1) DESC, {newest}) AS position "
                 f"FROM (SELECT id, date, meeting_id, sequence, search_vector {chosen} "
-                f"ORDER BY {NEWEST} LIMIT {RANK_LIMIT}) AS candidate "
+                f"ORDER BY {newest} LIMIT {RANK_LIMIT}) AS candidate "
                 f"ORDER BY position {window}) AS page",
                 [self.parsed],
             )
-        order = OLDEST if self.sort == "oldest" else NEWEST
+        order = date_order(self.sort)
         return (
             "SELECT 'page', id::text, position FROM ("
             f"SELECT id, row_number() OVER (ORDER BY {order}) AS position {chosen} "
