@@ -138,3 +138,26 @@ def test_spokespeople_moderate_a_joint_press_conference_but_answer_alone(registr
     ]
     alone = [registry.resolve(label) for label in ["MR PRICE", "QUESTION", "MR PRICE"]]
     assert turn_kinds(alone, registry.speakers) == ["statement", "question", "answer"]
+
+
+@pytest.mark.django_db
+def test_the_registry_read_from_the_archive_follows_every_change_to_its_speakers():
+    from statements.models import Speaker, SpeakerAlias
+
+    speaker = Speaker.objects.create(name="Ilse Varga", slug="ilse-varga")
+    first = Registry.from_database()
+    assert first.resolve("MINISTER VARGA").speaker_id == speaker.pk
+    assert Registry.from_database() is first  # nothing changed: not built again
+
+    # A rename made without save(), which would have touched updated_at, is seen all the same.
+    Speaker.objects.filter(pk=speaker.pk).update(name="Ilse Varga Orbán")
+    renamed = Registry.from_database()
+    assert renamed is not first
+    assert renamed.speakers[speaker.pk].name == "Ilse Varga Orbán"
+
+    label = "HUNGARIAN TRADE ENVOY"
+    SpeakerAlias.objects.create(speaker=speaker, label=label, key=label_key(label))
+    assert Registry.from_database().resolve("Hungarian Trade Envoy").how == "alias"
+
+    speaker.delete()
+    assert Registry.from_database().resolve("MINISTER VARGA").how == "new"
