@@ -208,6 +208,46 @@ def test_a_small_result_in_a_large_archive_stays_exact(archive, large):
     assert sum(v.count for v in results.facets["kind"].values) == exact
 
 
+def test_a_phrase_with_a_topic_is_counted_by_its_pass_alone(archive, large, monkeypatch):
+    """Its rows are not sized beforehand: the sample pass counts them, and they are read
+    whole, exactly, when it finds them few."""
+    monkeypatch.setattr(search, "WORDS_SAMPLE", 2)
+    topic = bench.Filters.choose().topic
+    params = {"q": '"united states"', "topic": topic.slug, "sort": "newest"}
+    matching = (
+        "u.search_vector @@ archive_query(%s) AND EXISTS (SELECT 1 FROM statements_tagging AS t "
+        "WHERE t.utterance_id = u.id AND t.topic_id = %s)"
+    )
+    exact = floor_count(matching, [params["q"], topic.pk])
+    assert (
+        search.EXACT_LIMIT < exact < floor_count("u.search_vector @@ 'unit & state'::tsquery", [])
+    )
+
+    def searched() -> search.Results:
+        with CaptureQueriesContext(connection) as queries:
+            results = bench.search_once(params)
+        sized = [q["sql"] for q in queries if q["sql"].startswith("SELECT count(*)")]
+        assert sized and not any("statements_tagging" in sql for sql in sized)
+        return results
+
+    many = searched()
+    assert many.total_is_estimate and abs(many.total - exact) / exact < 0.25
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT u.id FROM statements_utterance AS u WHERE {matching} "
+            f"ORDER BY {NEWEST} LIMIT %s",
+            [params["q"], topic.pk, search.PAGE_SIZE],
+        )
+        assert [hit.utterance.pk for hit in many.hits] == [pk for (pk,) in cursor.fetchall()]
+
+    # As many as the pass finds in its sample (one utterance in two): few enough.
+    sampled = floor_count(f"{matching} AND u.id %% 2 = 0", [params["q"], topic.pk])
+    monkeypatch.setattr(search, "EXACT_LIMIT", int(search.Estimate.scaled(sampled, 2)))
+    few = searched()
+    assert not few.total_is_estimate and few.total == exact
+    assert not few.facets["kind"].estimate
+
+
 def test_later_pages_of_a_large_result_go_on_newest_first(archive, large):
     ranked = bench.search_once({"q": "security"})
     beyond = bench.search_once({"q": "security"}, page=6)  # past RANK_LIMIT: 5 pages
