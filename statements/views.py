@@ -26,14 +26,18 @@ def bad_request(request, message: str, errors=None):
     )
 
 
-def _run_search(request):
-    """Validate the parameters and search; a (results, error response) pair."""
+def _run_search(request, landing: bool = False):
+    """Validate the parameters and search: the filterset, the results and an error (a message
+    or the form's errors). With `landing`, a request that asks nothing is not searched (the
+    page shows the archive at a glance instead) and its results are None."""
     filterset = UtteranceFilter(request.GET, queryset=Utterance.objects.none())
     page = request.GET.get("page", "1")
     if not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
         return filterset, None, "The page must be a whole number from 1."
     if not filterset.is_valid():
         return filterset, None, filterset.form.errors
+    if landing and not _asked(request, filterset):
+        return filterset, None, None
     try:
         return filterset, search_.run(filterset, int(page)), None
     except search_.PageOutOfRange as error:
@@ -42,12 +46,12 @@ def _run_search(request):
 
 def home(request):
     """The search page, and with nothing asked yet, the archive at a glance."""
-    filterset, results, error = _run_search(request)
+    filterset, results, error = _run_search(request, landing=True)
     if error is not None:
         if isinstance(error, str):
             return bad_request(request, error)
         return bad_request(request, "Some search parameters are not valid.", error)
-    asked = any(request.GET.get(name) for name in filterset.filters if name != "sort")
+    asked = _asked(request, filterset)
     context = {
         "filterset": filterset,
         "form": filterset.form,
@@ -69,6 +73,11 @@ def home(request):
             **_archive_counts(),
         )
     return render(request, "statements/search.html", context)
+
+
+def _asked(request, filterset) -> bool:
+    """Whether the request asks for anything: words or a filter, not just an order."""
+    return any(request.GET.get(name) for name in filterset.filters if name != "sort")
 
 
 def _archive_counts() -> dict[str, int]:
