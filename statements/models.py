@@ -99,7 +99,13 @@ class Meeting(models.Model):
 
     class Meta:
         ordering = ["-date", "title"]
-        indexes = [models.Index(fields=["date"], name="meeting_date")]
+        indexes = [
+            models.Index(fields=["date"], name="meeting_date"),
+            # The front page's counts are kept until a meeting changes (`views._archive_counts`):
+            # the last change, read from this, rather than from every meeting's row (16 ms at
+            # 35,000 meetings).
+            models.Index(fields=["updated_at"], name="meeting_updated_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.date:%Y-%m-%d})"

@@ -85,14 +85,16 @@ def _archive_counts() -> dict[str, int]:
     utterances takes 50 ms, so the counts are kept in the cache while the meetings and the
     speakers are unchanged (an ingest, a replacement, a deletion, a merge or a split changes
     them), and ten minutes at most."""
-    meetings = Meeting.objects.aggregate(count=Count("pk"), changed=Max("updated_at"))
-    changed = meetings["changed"].timestamp() if meetings["changed"] else 0
-    key = f"archive-counts:{meetings['count']}:{changed}:{Speaker.objects.count()}"
+    meeting_count = Meeting.objects.count()
+    # Apart from the count, from its own index: together, every row's would be read (16 ms).
+    changed = Meeting.objects.aggregate(last=Max("updated_at"))["last"]
+    changed = changed.timestamp() if changed else 0
+    key = f"archive-counts:{meeting_count}:{changed}:{Speaker.objects.count()}"
 
     def count() -> dict[str, int]:
         speaking = Utterance.objects.filter(speaker=OuterRef("pk"))
         return {
-            "meeting_count": meetings["count"],
+            "meeting_count": meeting_count,
             "utterance_count": Utterance.objects.count(),
             "speaker_count": Speaker.objects.filter(Exists(speaking)).count(),
         }
