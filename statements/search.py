@@ -29,7 +29,7 @@ import functools
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -165,8 +165,11 @@ class PageOutOfRange(ValueError):
     pass
 
 
-def run(filterset: UtteranceFilter, page: int = 1) -> Results:
-    """Search with validated parameters; `filterset.is_valid()` must have been checked."""
+def run(
+    filterset: UtteranceFilter, page: int = 1, facets: Collection[str] | None = None
+) -> Results:
+    """Search with validated parameters; `filterset.is_valid()` must have been checked. When
+    `facets` names some, only those are counted and returned (for a page that shows a few)."""
     data = filterset.form.cleaned_data
     words = (data.get("q") or "").strip()
     sort = data.get("sort") or ("relevance" if words else "newest")
@@ -175,7 +178,7 @@ def run(filterset: UtteranceFilter, page: int = 1) -> Results:
 
     parsed, notice, archive_size = _prelude(words)
     if notice:
-        return Results(sort=sort, notice=notice, facets=_facets({}, set(), data))
+        return Results(sort=sort, notice=notice, facets=_facets({}, set(), data, facets))
     search = _Search(
         filterset.date_range(),
         filterset.conditions(),
@@ -186,7 +189,7 @@ def run(filterset: UtteranceFilter, page: int = 1) -> Results:
         speakers=[speaker.pk for speaker in data.get("speaker") or []],
     )
     with _statements(search.large):
-        counts, estimated = search.count()
+        counts, estimated = search.count(facets)
         total = counts.pop(("total", None), 0)
         if not search.total_is_estimate:
             counts.update(_chosen_alone(data, estimated, total))
@@ -198,7 +201,7 @@ def run(filterset: UtteranceFilter, page: int = 1) -> Results:
         total=total,
         page=page,
         sort=sort,
-        facets=_facets(counts, estimated, data),
+        facets=_facets(counts, estimated, data, facets),
         total_is_estimate=search.total_is_estimate,
         ranked_among=RANK_LIMIT if sort == "relevance" and total > RANK_LIMIT else None,
     )
@@ -362,13 +365,16 @@ class _Search:
         self.histogram: dict[str, int] = {}
         self.sample = 1
 
-    def count(self) -> tuple[Counts, set[str]]:
-        """Every facet's counts and the total; and the facets that were estimated."""
+    def count(self, wanted: Collection[str] | None = None) -> tuple[Counts, set[str]]:
+        """Every facet's counts (or the `wanted` ones') and the total; and the facets that were
+        estimated."""
         active = set(self.conditions)
         groups: dict[frozenset[str], list[str]] = {frozenset(): []}
         # Months are listed only within a year chosen (`_facets()`): else they are not counted.
         months = bool(active & {"year", "month"})
-        for facet in (name for name in FACETS if months or name != "month"):
+        for facet in wanted if wanted is not None else FACETS:
+            if facet == "month" and not months:
+                continue
             ignored = frozenset(IGNORED_BY.get(facet, {facet}) & active)
             groups.setdefault(ignored, []).append(facet)
 
@@ -726,8 +732,11 @@ def _selected(data: dict) -> dict[str, set[str]]:
     }
 
 
-def _facets(counts: Counts, estimated: set[str], data: dict) -> dict[str, Facet]:
-    """Name and order the counted values, keeping selected values even when they count zero."""
+def _facets(
+    counts: Counts, estimated: set[str], data: dict, wanted: Collection[str] | None = None
+) -> dict[str, Facet]:
+    """Name and order the counted values, keeping selected values even when they count zero:
+    every facet's, or the `wanted` ones'."""
     by_facet: dict[str, dict[str, int]] = {}
     for (facet, value), count in counts.items():
         by_facet.setdefault(facet, {})[value] = count
@@ -760,6 +769,8 @@ def _facets(counts: Counts, estimated: set[str], data: dict) -> dict[str, Facet]
 
     facets = {}
     for name, (title, by_value, limit) in FACETS.items():
+        if wanted is not None and name not in wanted:
+            continue
         values = [
             FacetValue(
                 value=labels[name][raw][0],

@@ -268,31 +268,36 @@ def _back_to_search(request) -> str:
 
 def speaker(request, slug):
     speaker = get_object_or_404(Speaker.objects.prefetch_related("aliases"), slug=slug)
-    # Read from the (speaker, meeting) index: a busy official's thousands of turns cost little.
-    per_meeting = dict(
+    # Turns and words in each meeting, added up in the database: a busy official's 76,000
+    # turns in 10 ms at a million, through the (speaker, meeting) index.
+    by_meeting = (
         speaker.utterances.order_by()
-        .values_list("meeting")
-        .annotate(turns=Count("*"))
-        .values_list("meeting", "turns")
+        .values("meeting")
+        .annotate(turns=Count("*"), words=Sum("word_count"))
     )
+    totals = by_meeting.aggregate(
+        meeting_count=Count("*"), turn_count=Sum("turns"), word_count=Sum("words")
+    )
+    # The latest meetings, by their dates' index, each looked up in the speaker's: not by the
+    # ids of thousands of meetings in the query.
     appearances = list(
         Meeting.objects.without_text()
-        .filter(pk__in=per_meeting)
+        .filter(pk__in=speaker.utterances.values("meeting"))
         .order_by("-date", "title")[:APPEARANCES_SHOWN]
     )
+    turns = dict(by_meeting.filter(meeting__in=appearances).values_list("meeting", "turns"))
     for meeting in appearances:
-        meeting.turns = per_meeting[meeting.pk]
-    totals = speaker.utterances.aggregate(turns=Count("*"), words=Sum("word_count"))
+        meeting.turns = turns[meeting.pk]
     return render(
         request,
         "statements/speaker.html",
         {
             "speaker": speaker,
             "appearances": appearances,
-            "meeting_count": len(per_meeting),
-            "turns": totals["turns"],
-            "words": totals["words"] or 0,
-            "topics": _search_for({"speaker": [speaker.slug]}).facets["topic"].values,
+            "meeting_count": totals["meeting_count"],
+            "turns": totals["turn_count"] or 0,
+            "words": totals["word_count"] or 0,
+            "topics": _search_for({"speaker": [speaker.slug]}, ["topic"]).facets["topic"].values,
             "labels": sorted({alias.label for alias in speaker.aliases.all()}),
         },
     )
@@ -302,20 +307,20 @@ def speaker(request, slug):
 APPEARANCES_SHOWN = 100
 
 
-def _search_for(params: dict[str, list[str]]) -> search_.Results:
-    """The search for these filters, for its total and facets: counted as fast as a search is,
-    from a sample (and marked "≈") where the rows are many."""
+def _search_for(params: dict[str, list[str]], facets: list[str]) -> search_.Results:
+    """The search for these filters, for its total and these facets: counted as fast as a
+    search is, from a sample (and marked "≈") where the rows are many."""
     data = QueryDict(mutable=True)
     for name, values in params.items():
         data.setlist(name, values)
     filterset = UtteranceFilter(data, queryset=Utterance.objects.none())
     filterset.is_valid()
-    return search_.run(filterset)
+    return search_.run(filterset, facets=facets)
 
 
 def topic(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
-    results = _search_for({"topic": [topic.slug]})
+    results = _search_for({"topic": [topic.slug]}, ["year", "speaker", "meeting"])
     facets = results.facets
     per_year = [
         {"year": v.value, "turns": v.count, "share": v.share} for v in facets["year"].values

@@ -3,8 +3,11 @@ import re
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
+from statements import search
+from statements.filters import UtteranceFilter
 from statements.ingest import MeetingInfo, ingest, merge_speakers
 from statements.models import Meeting, Speaker, Utterance
 from statements.search import START, STOP, Estimate, _chosen_alone, highlight
@@ -334,6 +337,19 @@ def test_a_speaker_page_lists_appearances_and_topics(client, archive, monkeypatc
     assert f"The latest 1 of {meetings}, newest first" in page
     assert page.count("<time datetime=") == 1
     assert "?speaker=antony-j-blinken&amp;topic=fentanyl-and-synthetic-drugs" in page
+    turns, words = (
+        blinken.utterances.count(),
+        sum(blinken.utterances.values_list("word_count", flat=True)),
+    )
+    assert f"<strong>{turns}</strong> utterances · <strong>{words:,}</strong> words" in page
+    latest = Meeting.objects.filter(utterances__speaker=blinken).order_by("-date", "title")[0]
+    said = latest.utterances.filter(speaker=blinken).count()
+    assert f'meeting={latest.slug}&amp;sort=oldest">{said} turn' in page
+
+    silent = Speaker.objects.create(name="Ilse Varga", slug="ilse-varga")
+    page = client.get(silent.get_absolute_url()).content.decode()
+    assert "<strong>0</strong> utterances · <strong>0</strong> words" in page
+    assert "No appearances yet." in page
 
 
 def test_estimated_counts_are_marked_as_such(client, archive, monkeypatch):
@@ -385,3 +401,31 @@ def test_the_results_heading_quotes_the_words_once(client, archive):
     phrase = heading('"border security"')
     assert "for &quot;border security&quot;" in phrase and "<q>" not in phrase  # its own quotes
     assert "for <q>fentanyl</q>" in heading("fentanyl")
+
+
+def test_a_search_can_count_only_the_facets_a_page_shows(archive, monkeypatch):
+    search_as_if_large(monkeypatch, exact_limit=10)
+    blinken = Speaker.objects.get(slug="antony-j-blinken")
+    data = QueryDict(mutable=True)
+    data.update({"q": "security", "speaker": blinken.slug})
+
+    def searched(facets=None) -> tuple[search.Results, list[str]]:
+        filterset = UtteranceFilter(data, queryset=Utterance.objects.none())
+        assert filterset.is_valid()
+        with CaptureQueriesContext(connection) as queries:
+            results = search.run(filterset, facets=facets)
+        return results, [q["sql"] for q in queries if q["sql"].startswith("WITH base")]
+
+    everything, all_passes = searched()
+    topics, passes = searched(["topic"])
+    assert list(topics.facets) == ["topic"] and topics.facets["topic"].values
+    assert topics.facets["topic"] == everything.facets["topic"]
+    assert topics.total == everything.total
+
+    # The officials' facet leaves the speaker chosen out, in a pass of its own; uncounted, it
+    # costs none: every pass applies the choice (in the words' index, or row by row).
+    def chosen(sql: str) -> bool:
+        return f"'speaker {blinken.pk}'" in sql or f"u.speaker_id IN ({blinken.pk})" in sql
+
+    assert not all(chosen(sql) for sql in all_passes)
+    assert passes and all(chosen(sql) for sql in passes)
