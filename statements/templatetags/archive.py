@@ -1,4 +1,5 @@
 import re
+from urllib.parse import urlencode
 
 from django import template
 from django.utils.html import escape
@@ -27,24 +28,24 @@ def search_url(context, action: str, name: str = "", value="") -> str:
     toggle: add or remove one value of a facet; remove: drop one value; set: replace a parameter;
     clear: drop a parameter; page: go to page `name`.
     """
-    params = context["request"].GET.copy()
+    # A plain dict of lists: a page has a hundred of these links, and a QueryDict's copy is deep.
+    params = dict(context["request"].GET.lists())
     value = str(value)
     if action == "page":
-        params["page"] = str(name)
-        return f"?{params.urlencode()}"
+        params["page"] = [str(name)]
+        return f"?{urlencode(params, doseq=True)}"
     params.pop("page", None)
-    values = params.getlist(name)
+    values = params.get(name, [])
     if action == "toggle":
-        params.setlist(
-            name, [v for v in values if v != value] if value in values else [*values, value]
-        )
+        params[name] = [v for v in values if v != value] if value in values else [*values, value]
     elif action == "remove":
-        params.setlist(name, [v for v in values if v != value])
+        params[name] = [v for v in values if v != value]
     elif action == "set":
-        params[name] = value
+        params[name] = [value]
     elif action == "clear":
         params.pop(name, None)
-    return f"?{params.urlencode()}" if params else "?"
+    encoded = urlencode(params, doseq=True)
+    return f"?{encoded}" if encoded else "?"
 
 
 @register.filter
