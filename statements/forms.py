@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 
 from django import forms
 
 from statements.ingest import IngestError, LabelChoice, LabelPlan, MeetingInfo, decode
 from statements.models import Meeting, Speaker
+from statements.speakers import KnownSpeaker
 from statements.uploads import SUFFIXES, read_upload
 
 KEEP, NEW = "keep", "new"
@@ -76,7 +78,9 @@ class MetadataForm(forms.Form):
 class SpeakersForm(forms.Form):
     """One decision per label: keep what the archive matched, pick a speaker, or make one."""
 
-    def __init__(self, *args, labels: list[LabelPlan], speakers: dict, **kwargs):
+    def __init__(
+        self, *args, labels: list[LabelPlan], speakers: Mapping[int, KnownSpeaker], **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.labels = labels
         everyone = list(Speaker.objects.order_by("name").values_list("id", "name"))
@@ -135,7 +139,7 @@ class SpeakersForm(forms.Form):
         return decided
 
 
-def _keep_label(plan: LabelPlan, speakers: dict) -> str:
+def _keep_label(plan: LabelPlan, speakers: Mapping[int, KnownSpeaker]) -> str:
     resolution = plan.resolution
     if resolution.speaker_id in speakers:
         name = speakers[resolution.speaker_id].name

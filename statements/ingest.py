@@ -13,7 +13,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field, replace
 
@@ -24,7 +24,14 @@ from django.utils.text import slugify
 
 from statements import parser, topics
 from statements.models import Meeting, Speaker, SpeakerAlias, TopicOverride, Utterance
-from statements.speakers import QUESTION, Registry, Resolution, interviewer_name, label_key
+from statements.speakers import (
+    QUESTION,
+    KnownSpeaker,
+    Registry,
+    Resolution,
+    interviewer_name,
+    label_key,
+)
 from statements.speakers import turn_kinds as classify_turns
 
 # Control characters (Unicode's category Cc) but for line breaks, tabs and form feeds: many of
@@ -92,7 +99,7 @@ class Preview:
     kinds: list[str]
     warnings: list[str]
     duplicate: Meeting | None
-    speakers: dict
+    speakers: Mapping[int, KnownSpeaker]
 
 
 @dataclass

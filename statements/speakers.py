@@ -11,11 +11,11 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-
-from django.db import connection
+from types import MappingProxyType
 
 from statements.parser import fold
 
@@ -360,8 +360,9 @@ class Registry:
     """The archive's known speakers, indexed for resolving labels."""
 
     def __init__(self, speakers: list[KnownSpeaker]):
-        self.speakers = {s.id: s for s in speakers}
-        self.by_alias = {key: s.id for s in speakers for key in s.alias_keys}
+        # Read-only: one registry serves every caller that reads the same speakers.
+        self.speakers = MappingProxyType({s.id: s for s in speakers})
+        self.by_alias = MappingProxyType({key: s.id for s in speakers for key in s.alias_keys})
 
     @classmethod
     def from_database(cls) -> Registry:
@@ -370,11 +371,16 @@ class Registry:
         at each batch and after each transcript that adds speakers, and building one (its
         speakers and the index of their names, `_names`) takes 50-100 ms for 4,000 speakers,
         reading them 7."""
+        from django.db import connection
+
+        from statements.models import Speaker, SpeakerAlias
+
         with connection.cursor() as cursor:
-            cursor.execute("SELECT id, name, role, kind FROM statements_speaker ORDER BY id")
+            cursor.execute(f"SELECT id, name, role, kind FROM {Speaker._meta.db_table} ORDER BY id")
             speakers = tuple(cursor.fetchall())
             cursor.execute(
-                "SELECT speaker_id, key FROM statements_speakeralias ORDER BY speaker_id, key"
+                f"SELECT speaker_id, key FROM {SpeakerAlias._meta.db_table} "
+                "ORDER BY speaker_id, key"
             )
             aliases = tuple(cursor.fetchall())
         return cls._built(speakers, aliases)
@@ -384,8 +390,7 @@ class Registry:
     def _built(
         cls, speakers: tuple[tuple[int, str, str, str], ...], aliases: tuple[tuple[int, str], ...]
     ) -> Registry:
-        """The registry of these rows of speakers and aliases. (A registry is never changed
-        once built, so the same one can serve every caller.)"""
+        """The registry of these rows of speakers and aliases."""
         alias_keys: dict[int, list[str]] = {}
         for speaker_id, key in aliases:
             alias_keys.setdefault(speaker_id, []).append(key)
@@ -492,7 +497,7 @@ def interviewer_name(title: str) -> tuple[str, str] | None:
     return match["name"], match["outlet"].strip()
 
 
-def turn_kinds(resolutions: list[Resolution], speakers: dict[int, KnownSpeaker]) -> list[str]:
+def turn_kinds(resolutions: list[Resolution], speakers: Mapping[int, KnownSpeaker]) -> list[str]:
     """The kind of each turn in a meeting: question, answer, statement or moderation.
 
     A spokesperson who chairs a meeting with several other officials moderates it; in a briefing

@@ -1,8 +1,9 @@
 from collections import defaultdict
+from urllib.parse import quote
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import ExtractYear
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
@@ -67,6 +68,8 @@ def home(request):
             facet.estimate for facet in results.facets.values()
         )
         context["active_filters"] = _chips(filterset, results)
+        # The search, for each result's links to its quote and its transcript to come back to.
+        context["back"] = quote(request.GET.urlencode())
     if not asked:
         context.update(
             meetings=Meeting.objects.listed().order_by("-date", "title")[:10],
@@ -87,8 +90,8 @@ def _archive_counts() -> dict[str, int]:
     them), and ten minutes at most."""
     meeting_count = Meeting.objects.count()
     # Apart from the count, from its own index: together, every row's would be read (16 ms).
-    changed = Meeting.objects.aggregate(last=Max("updated_at"))["last"]
-    changed = changed.timestamp() if changed else 0
+    last = Meeting.objects.aggregate(last=Max("updated_at"))["last"]
+    changed = last.timestamp() if last else 0
     key = f"archive-counts:{meeting_count}:{changed}:{Speaker.objects.count()}"
 
     def count() -> dict[str, int]:
@@ -278,16 +281,15 @@ def speaker(request, slug):
     totals = by_meeting.aggregate(
         meeting_count=Count("*"), turn_count=Sum("turns"), word_count=Sum("words")
     )
-    # The latest meetings, by their dates' index, each looked up in the speaker's: not by the
-    # ids of thousands of meetings in the query.
+    # The latest meetings, by their dates' index, each looked up in the speaker's (not by the
+    # ids of thousands of meetings in the query), with the speaker's turns in each.
+    turns = by_meeting.filter(meeting=OuterRef("pk")).values("turns")
     appearances = list(
         Meeting.objects.without_text()
         .filter(pk__in=speaker.utterances.values("meeting"))
+        .annotate(turns=Subquery(turns))
         .order_by("-date", "title")[:APPEARANCES_SHOWN]
     )
-    turns = dict(by_meeting.filter(meeting__in=appearances).values_list("meeting", "turns"))
-    for meeting in appearances:
-        meeting.turns = turns[meeting.pk]
     return render(
         request,
         "statements/speaker.html",

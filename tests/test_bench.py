@@ -228,6 +228,11 @@ def test_a_phrase_with_a_topic_is_counted_by_its_pass_alone(archive, large, monk
             results = bench.search_once(params)
         sized = [q["sql"] for q in queries if q["sql"].startswith("SELECT count(*)")]
         assert sized and not any("statements_tagging" in sql for sql in sized)
+        # Its sample pass counted it: a pass over the sample of the phrase with the topic.
+        assert any(
+            q["sql"].startswith("WITH base") and "u.id % 2 = 0" in q["sql"] and "EXISTS" in q["sql"]
+            for q in queries
+        )
         return results
 
     many = searched()

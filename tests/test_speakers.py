@@ -1,4 +1,5 @@
 import pytest
+from django.db import transaction
 
 from statements.speakers import (
     KnownSpeaker,
@@ -149,7 +150,7 @@ def test_the_registry_read_from_the_archive_follows_every_change_to_its_speakers
     assert first.resolve("MINISTER VARGA").speaker_id == speaker.pk
     assert Registry.from_database() is first  # nothing changed: not built again
 
-    # A rename made without save(), which would have touched updated_at, is seen all the same.
+    # A rename made by a queryset's update(), which touches no timestamp, is seen all the same.
     Speaker.objects.filter(pk=speaker.pk).update(name="Ilse Varga Orbán")
     renamed = Registry.from_database()
     assert renamed is not first
@@ -161,3 +162,10 @@ def test_the_registry_read_from_the_archive_follows_every_change_to_its_speakers
 
     speaker.delete()
     assert Registry.from_database().resolve("MINISTER VARGA").how == "new"
+
+    # A speaker made in a transaction rolled back is not kept either.
+    with transaction.atomic():
+        Speaker.objects.create(name="Pál Kovács", slug="pal-kovacs")
+        assert Registry.from_database().resolve("MINISTER KOVACS").how == "name"
+        transaction.set_rollback(True)
+    assert Registry.from_database().resolve("MINISTER KOVACS").how == "new"

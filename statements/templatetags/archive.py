@@ -28,7 +28,8 @@ def search_url(context, action: str, name: str = "", value="") -> str:
     toggle: add or remove one value of a facet; remove: drop one value; set: replace a parameter;
     clear: drop a parameter; page: go to page `name`.
     """
-    # A plain dict of lists: a page has a hundred of these links, and a QueryDict's copy is deep.
+    # A plain dict of request.GET's own lists, each replaced below, never changed: a page has a
+    # hundred of these links, and a QueryDict's copy is deep.
     params = dict(context["request"].GET.lists())
     value = str(value)
     if action == "page":
