@@ -18,7 +18,7 @@ of the archive or of the result:
 - Relevance ranks every match when there are at most RANK_LIMIT of them; beyond that, it ranks the
   RANK_LIMIT newest (`Results.ranked_among`), and pages after those go on newest first.
 - Only the page's rows are highlighted, in the same query that fetches them, each from the part of
-  its text around its first match (`archive_headline()`, migration 0012).
+  its text around its first match (`archive_headline()`, migrations 0012 and 0018).
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ SPARSE_ABOVE = 32_000
 START, STOP = "\x02", "\x03"
 MARKED = re.compile(f"{START}(.*?){STOP}", re.DOTALL)
 PHRASE_OPERATOR = re.compile(r"<(?:-|\d+)>")
-# A snippet's ts_headline options. archive_headline() (migration 0012) gives ts_headline only the
+# A snippet's ts_headline options. archive_headline() (migration 0018) gives ts_headline only the
 # part of a long turn around its first match.
 HEADLINE_OPTIONS = (
     f"StartSel={START}, StopSel={STOP}, MaxFragments=2, MaxWords=28, MinWords=12, "
@@ -584,8 +584,8 @@ class _Search:
         statement, written out: the ORM took longer to compile it than PostgreSQL to run it."""
         ids = self.page_ids if self.page_ids is not None else self._windowed_page()
         if self.parsed:
-            sql = HIT_SQL.format(snippet="archive_headline(u.text, %s::tsquery, %s, %s)")
-            params = [self.parsed, HEADLINE_OPTIONS, START, ids]
+            sql = HIT_SQL.format(snippet="archive_headline(u.text, %s::tsquery, %s)")
+            params = [self.parsed, HEADLINE_OPTIONS, ids]
         else:
             sql, params = HIT_SQL.format(snippet="u.text"), [ids]
         with connection.cursor() as cursor:

@@ -210,6 +210,8 @@ def test_html_in_a_transcript_or_a_query_shows_as_text(client, archive):
         ("", "Foreign Secretary Bárcena said", "barcena", "Bárcena"),
         # The stem first appears inside another word, far from the word searched for.
         ("Flawed flaws, said the flawless. ", "the rule of law", "law", "law"),
+        # A word of the phrase first appears alone, far from the phrase.
+        ("International law applies. ", "the rule of law", '"rule of law"', "rule"),
     ],
 )
 def test_a_long_turn_is_snippeted_around_its_match(client, archive, opening, words, query, marked):
