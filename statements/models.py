@@ -30,6 +30,25 @@ def speaker_lexemes(speaker_ids: list[int]) -> str:
     return " | ".join(f"'speaker {int(pk)}'" for pk in speaker_ids)
 
 
+class YearLexeme(SearchVectorCombinable, models.Func):
+    """An utterance's year as a lexeme of its search vector: "year 2024". The newest (or oldest)
+    matches of a large result are then found in one lookup of the words' index, the words and the
+    years together, rather than by intersecting the words' rows with all the rows of those
+    years from the dates' index (100,000 of them for the newest matches of a phrase with a
+    topic: 3-5 ms)."""
+
+    template = (
+        "array_to_tsvector(ARRAY['year ' || extract(year FROM %(expressions)s)::integer::text])"
+    )
+    output_field = SearchVectorField()
+
+
+def year_lexemes(first: int, last: int) -> str:
+    """A tsquery's text that matches the utterances of the years from `first` to `last`
+    (`YearLexeme`)."""
+    return " | ".join(f"'year {int(year)}'" for year in range(first, last + 1))
+
+
 class CountedByUtterancesQuerySet(models.QuerySet):
     """For models with `utterances`: those that some utterances have, with how many."""
 
@@ -250,10 +269,13 @@ class Utterance(models.Model):
     text = models.TextField(help_text="The turn's paragraphs, separated by blank lines.")
     via_interpreter = models.BooleanField(default=False)
     word_count = models.PositiveIntegerField(default=0)
-    # The words of the text, and the speaker's id as a lexeme of its own (`SpeakerLexeme`):
-    # PostgreSQL computes it again whenever the text or the speaker changes.
+    # The words of the text, and the speaker's id and the year as lexemes of their own
+    # (`SpeakerLexeme`, `YearLexeme`): PostgreSQL computes it again whenever the text, the speaker
+    # or the date changes.
     search_vector = models.GeneratedField(
-        expression=SearchVector("text", config=SEARCH_CONFIG) + SpeakerLexeme("speaker_id"),
+        expression=SearchVector("text", config=SEARCH_CONFIG)
+        + SpeakerLexeme("speaker_id")
+        + YearLexeme("date"),
         output_field=SearchVectorField(),
         db_persist=True,
     )

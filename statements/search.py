@@ -38,7 +38,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from statements.filters import INTERPRETED, Sql, UtteranceFilter
-from statements.models import Meeting, Speaker, Utterance, speaker_lexemes
+from statements.models import Meeting, Speaker, Utterance, speaker_lexemes, year_lexemes
 
 PAGE_SIZE = 20
 FACET_LIMIT = 12
@@ -74,16 +74,17 @@ HEADLINE_OPTIONS = (
 )
 
 
-def matches(parsed: str, speakers: str = "") -> Sql:
+def matches(parsed: str, *also: str) -> Sql:
     """Utterances with these words: the user's words as a tsquery, worked out once by
     `archive_query()` (migration 0003) and then given to every statement as a constant (called in
-    a statement, the function would run again for every row it ranks or rechecks). With
-    `speakers` (`speaker_lexemes()`), said by one of them: the words and the speakers are looked
-    up together in the words' index, rather than the words' rows intersected with every row of
-    the speakers (75,000 for the busiest of a million: 4-8 ms)."""
-    if speakers:
-        return Sql("u.search_vector @@ (%s::tsquery && (%s)::tsquery)", (parsed, speakers))
-    return Sql("u.search_vector @@ %s::tsquery", (parsed,))
+    a statement, the function would run again for every row it ranks or rechecks). With `also`,
+    tsqueries of lexemes no text makes (`speaker_lexemes()`, `year_lexemes()`), by one of those
+    speakers and in one of those years: the words, the speakers and the years are looked up
+    together in the words' index, rather than the words' rows intersected with every row of the
+    speakers (75,000 for the busiest of a million: 4-8 ms) or of the years."""
+    also = tuple(query for query in also if query)
+    anded = "".join(" && (%s)::tsquery" for _ in also)
+    return Sql(f"u.search_vector @@ (%s::tsquery{anded})", (parsed, *also))
 
 
 def matches_row_by_row(parsed: str) -> Sql:
@@ -438,14 +439,15 @@ class _Search:
             and bool(applied.keys() - {"speaker"})
         )
 
-    def _where(self, applied: dict[str, Sql], sizing: bool = False) -> Sql:
+    def _where(self, applied: dict[str, Sql], sizing: bool = False, years: str = "") -> Sql:
         """The matches (or with `sizing`, the rows that size them) that meet the conditions
-        `applied`: the speakers chosen are looked up with the words (`matches()`)."""
+        `applied`, and are of the `years` (`year_lexemes()`) when given: the speakers chosen and
+        the years are looked up with the words (`matches()`)."""
         if not self.parsed:
             return Sql.all([self.within, *applied.values()])
         speakers = self.speakers if "speaker" in applied else ""
         others = [c for name, c in applied.items() if name != "speaker"]
-        words = matches(self.unordered if sizing else self.parsed, speakers)
+        words = matches(self.unordered if sizing else self.parsed, speakers, years)
         return Sql.all([self.within, words, *others])
 
     def _size(self, rows: Sql) -> int:
@@ -606,18 +608,21 @@ class _Search:
         RANK_LIMIT newest when they are to be ranked) rather than from all of them.
 
         They are sought from the first month from which the sample counted enough matches,
-        even three standard deviations short, so PostgreSQL can choose: combine the words' index
-        with the dates' for the months at hand, or, when matches are dense, read utterances
-        newest first from the dates' index until it has enough. Should a window hold too few,
-        a wider one is read.
+        even three standard deviations short. With words, the words and the window's years are
+        looked up together in the words' index (`YearLexeme`), and the month is checked on the
+        rows found; when matches are dense, or without words, utterances are read newest first
+        from the dates' index until there are enough. Should a window hold too few, a wider one
+        is read.
 
         The words of a very common word's window are checked row by row, and not looked up in
         their index: PostgreSQL takes the lookup for cheap, and would read every match (a word
         in a quarter of a million utterances: 60 ms) where the few thousand rows the other
         filters leave are checked in a few."""
-        if self.parsed and self.word_rows > DENSE_SHARE * self.archive_size:
-            dense = matches_row_by_row(self.parsed)
-            rows = Sql.all([self.within, dense, *self.conditions.values()])
+        dense = self.parsed and self.word_rows > DENSE_SHARE * self.archive_size
+        if dense:
+            rows = Sql.all(
+                [self.within, matches_row_by_row(self.parsed), *self.conditions.values()]
+            )
         else:
             rows = self._where(self.conditions)
         wanted = RANK_LIMIT if self.ranking else self.offset + PAGE_SIZE
@@ -626,6 +631,14 @@ class _Search:
             cutoff = self._cutoff(needed) if needed else None
             if cutoff is None:
                 window = rows
+            elif self.parsed and not dense:
+                # The years with the words in their index; then the month on the rows found,
+                # written so that the dates' index is not read for it (`date + 0`): the years
+                # left a year or two of matches, where the dates' index would add every row
+                # of those months.
+                op = "<" if self.sort == "oldest" else ">="
+                years = self._where(self.conditions, years=self._years_from(cutoff))
+                window = Sql.all([years, Sql(f"(u.date + 0) {op} %s", (cutoff,))])
             elif self.sort == "oldest":
                 window = Sql.all([rows, Sql("u.date < %s", (cutoff,))])
             else:
@@ -634,6 +647,20 @@ class _Search:
             if cutoff is None or held[("total", None)] >= wanted:
                 return self.page_ids
         raise AssertionError("unreachable: the last window holds every match")
+
+    def _years_from(self, cutoff: dt.date) -> str:
+        """The years of a window that starts (or, oldest first, ends before) `cutoff`, as
+        `year_lexemes()`: from its year to the archive's last (or from the first to its),
+        read from the dates' index in the search's snapshot."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT extract(year FROM min(date))::integer, "
+                "extract(year FROM max(date))::integer FROM statements_utterance"
+            )
+            first, last = cursor.fetchone()
+        if self.sort == "oldest":
+            return year_lexemes(first, (cutoff - dt.timedelta(days=1)).year)
+        return year_lexemes(cutoff.year, last)
 
     def _cutoff(self, needed: int) -> dt.date | None:
         """The date from which (or, oldest first, before which) the sample says that at least

@@ -142,6 +142,9 @@ def test_the_page_of_a_large_result_is_the_one_reading_every_match_would_give(
                 results = bench.search_once({"q": "security", "sort": sort}, page=page)
             checked = any("ts_match_vq" in query["sql"] for query in queries)
             assert checked == (dense_share < 1), "the window's words checked row by row"
+            # Or looked up in their index with the window's years.
+            by_years = any("'year " in query["sql"] for query in queries)
+            assert by_years == (dense_share == 1), "the window's years looked up with the words"
             assert results.total_is_estimate
             expected = matches_in_order(order, search.PAGE_SIZE, (page - 1) * search.PAGE_SIZE)
             assert [hit.utterance.pk for hit in results.hits] == expected, (sort, page)

@@ -1,5 +1,6 @@
 import datetime as dt
 import io
+import re
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,6 +104,21 @@ def test_each_utterance_carries_its_meeting_s_date_whoever_writes_it(archive):
     Utterance.objects.filter(pk=added.pk).update(meeting=other)
     added.refresh_from_db()
     assert added.date == other.date
+
+
+def test_an_utterance_s_year_is_a_lexeme_of_its_search_vector_and_follows_its_date(archive):
+    meeting = Meeting.objects.order_by("date").first()
+
+    def years() -> set[str]:
+        vectors = meeting.utterances.values_list("search_vector", flat=True)
+        return {lexeme for vector in vectors for lexeme in re.findall(r"'(year \d+)'", vector)}
+
+    assert years() == {f"year {meeting.date.year}"}
+    meeting.date = dt.date(2020, 2, 29)
+    meeting.save()
+    assert years() == {"year 2020"}
+    # No text makes it: a search for the words finds nothing.
+    assert not Utterance.objects.filter(text__icontains="year 2020").exists()
 
 
 def test_the_raw_text_is_stored_byte_for_byte_and_the_junk_is_set_aside(archive):
