@@ -13,8 +13,9 @@ of the archive or of the result:
   256, by id, through partial indexes made for it in migration 0009) and scales up. Such counts are
   `Estimate`s: they print as "≈1,200", and `Results.total_is_estimate` and `Facet.estimate` say so.
 - The page of a result whose total is estimated is picked from the matches since a date (each
-  utterance carries its meeting's, migration 0011): the sample, counted by month, says from which
-  month enough of them lie, so the others are never read.
+  utterance carries its meeting's, migration 0011, and its year as a lexeme of its search vector,
+  migration 0019): the sample, counted by month, says from which month enough of them lie, so the
+  others are never read.
 - Relevance ranks every match when there are at most RANK_LIMIT of them; beyond that, it ranks the
   RANK_LIMIT newest (`Results.ranked_among`), and pages after those go on newest first.
 - Only the page's rows are highlighted, in the same query that fetches them, each from the part of
@@ -395,10 +396,10 @@ class _Search:
         for ignored, facets in groups.items():
             applied = {name: c for name, c in self.conditions.items() if name not in ignored}
             rows = self._where(applied)
-            if self._sized_by_pass(ignored, applied):
-                size = self.word_rows
+            if applied and not self._sized_by_pass(ignored, applied):
+                size = self._size(self._where(applied, sizing=True))
             else:
-                size = self._size(self._where(applied, sizing=True)) if applied else self.word_rows
+                size = self.word_rows
             if size <= EXACT_LIMIT:
                 counts.update(self._pass(rows, {}, {ignored: facets}, {ignored: set()}))
                 continue
@@ -648,16 +649,21 @@ class _Search:
                 return self.page_ids
         raise AssertionError("unreachable: the last window holds every match")
 
-    def _years_from(self, cutoff: dt.date) -> str:
-        """The years of a window that starts (or, oldest first, ends before) `cutoff`, as
-        `year_lexemes()`: from its year to the archive's last (or from the first to its),
-        read from the dates' index in the search's snapshot."""
+    @functools.cached_property
+    def _archive_years(self) -> tuple[int, int]:
+        """The archive's first and last year, read from the dates' index in the search's
+        snapshot, once however many windows are read."""
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT extract(year FROM min(date))::integer, "
                 "extract(year FROM max(date))::integer FROM statements_utterance"
             )
-            first, last = cursor.fetchone()
+            return cursor.fetchone()
+
+    def _years_from(self, cutoff: dt.date) -> str:
+        """The years of a window that starts (or, oldest first, ends before) `cutoff`, as
+        `year_lexemes()`: from its year to the archive's last (or from the first to its)."""
+        first, last = self._archive_years
         if self.sort == "oldest":
             return year_lexemes(first, (cutoff - dt.timedelta(days=1)).year)
         return year_lexemes(cutoff.year, last)

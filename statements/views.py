@@ -52,7 +52,7 @@ def home(request):
         if isinstance(error, str):
             return bad_request(request, error)
         return bad_request(request, "Some search parameters are not valid.", error)
-    asked = _asked(request, filterset)
+    asked = results is not None  # a landing request that asks nothing is not searched
     context = {
         "filterset": filterset,
         "form": filterset.form,
