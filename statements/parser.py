@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 # Python's str.isspace() knows the no-break space; the zero-width ones it does not.
@@ -30,14 +31,18 @@ WRAP_MAX = 100
 LABEL_MAX_CHARS = 80
 LABEL_MAX_WORDS = 9
 
-UPPER = "A-ZÀ-ÖØ-Þ"
+# Capital letters of the Latin alphabets (with Latin Extended-A and -B, whose capitals and small
+# letters alternate: ŠIMONYTĖ; a label is then checked to be all capitals), Greek and Cyrillic.
+UPPER = "A-ZÀ-ÖØ-ÞĀ-ɏΆ-ΫЀ-Я"
 # `SECRETARY BLINKEN:`, `MS. JEAN-PIERRE:`, `FOREIGN SECRETARY BÁRCENA:`, `PETER STANO, MODERATOR:`,
 # optionally followed by a parenthetical such as `(via interpreter)` before the colon.
 CAPS_LABEL = re.compile(
     rf"^(?P<label>[{UPPER}][{UPPER}.'’\- ]*[{UPPER}.](?:, [{UPPER}][{UPPER}.'’\- ]*[{UPPER}.])?"
-    rf"(?: ?\([^()]{{1,40}}\))?)\s?:(?=\s|$)"
+    # A label in capitals may run into its speech with no space: "MS. JEAN-PIERRE:Yeah".
+    rf"(?: ?\([^()]{{1,40}}\))?)\s?:(?=\s|$|[^\s\d/:])"
 )
 # `Deputy Secretary Sherman:`, `Question:`, `Peter Stano, Moderator:`, `Politico:`.
+CONNECTORS = {"of", "the", "for", "and", "de", "del", "la", "van", "von", "der", "al", "el", "y"}
 TITLE_WORD = rf"(?:[{UPPER}][\w.'’\-]*|Mc\w+|d’\w+|d'\w+)"
 CONNECTOR = r"(?:of|the|for|and|de|del|la|las|los|van|von|der|da|do|dos|bin|al|el|y|e|du|le)"
 MIXED_LABEL = re.compile(
@@ -56,6 +61,23 @@ BOLD_INLINE = re.compile(r"^\*\*(?P<label>[^*]{1,80}?)(?::\*\*|\*\*:)(?=\s|$)")
 PARENTHETICAL_END = re.compile(r"\s*\([^()]*\)$")
 # Capitalised words that end with a colon but name no speaker.
 NOT_SPEAKERS = {
+    # Enumerations inside speech: "One: targeted outreach ...", "Second: testing."
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "finally",
+    "next",
+    "last",
+    "lastly",
     "note",
     "notes",
     "editor's note",
@@ -267,8 +289,10 @@ class _Paragraph:
 
 def parse(text: str) -> Transcript:
     """Split a transcript into header, turns and trailer."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n")
+    text = without_layout_markup(text.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = text.lstrip("\ufeff").split("\n")
     paragraphs, near_misses = _paragraphs(lines)
+    _demote_stray_labels(paragraphs, near_misses)
 
     first = next((i for i, p in enumerate(paragraphs) if p.label is not None), None)
     if first is None:
@@ -294,6 +318,116 @@ def parse(text: str) -> Transcript:
     transcript = Transcript(turns=turns, header=header, trailer=trailer, near_misses=near_misses)
     _read_header(header, transcript)
     return transcript
+
+
+# A web page's layout in a Markdown or text copy of it (a table cell around the transcript,
+# <br /> line breaks): read as the line breaks it stands for. Markup inside the text, such as a
+# <s>correction</s>, is kept for the page to render.
+LAYOUT_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+LAYOUT_TAG = re.compile(
+    r"</?(?:table|thead|tbody|tfoot|tr|td|th|colgroup|col|div|p|span|section|article|center)"
+    r"(?:\s[^<>]{0,300})?/?>",
+    re.IGNORECASE,
+)
+# Words that end a heading, not a speaker's label: ON-THE-RECORD BRIEFING:, PRESS STATEMENT:.
+DOCUMENT_WORDS = {
+    "briefing",
+    "call",
+    "statement",
+    "readout",
+    "remarks",
+    "transcript",
+    "conference",
+    "release",
+    "sheet",
+    "advisory",
+    "schedule",
+    "guidance",
+}
+
+
+# Words no speaker's label opens with: "ACROSS NORTH AFRICA:", "AND MOODY'S:" are headings or
+# speech.
+NO_LABEL_STARTS = {
+    "and",
+    "or",
+    "but",
+    "across",
+    "on",
+    "in",
+    "to",
+    "for",
+    "with",
+    "at",
+    "from",
+    "by",
+    "about",
+    "regarding",
+    "re",
+    "as",
+    "if",
+    "when",
+    "while",
+    "so",
+}
+
+
+def without_layout_markup(text: str) -> str:
+    """The text with a web page's layout tags read as line breaks (when it has some)."""
+    if (
+        "<" not in text
+        or len(LAYOUT_TAG.findall(text[:20_000])) + len(LAYOUT_BREAK.findall(text[:20_000])) < 3
+    ):
+        return text
+    text = LAYOUT_BREAK.sub("\n", text)
+    return LAYOUT_TAG.sub("\n\n", text)
+
+
+def _demote_stray_labels(paragraphs: list[_Paragraph], near_misses: list[NearMiss]) -> None:
+    """In a transcript whose speakers are labelled in capitals, a mixed-case "label" seen once
+    ("Climate: We are 15 percent ...", "To Indian Foreign Minister Jaishankar: ...") is speech:
+    it goes back into its paragraph's text."""
+    labelled = [p for p in paragraphs if p.label is not None]
+    plain = [p for p in labelled if _is_a_plain_speaker(p.label)]
+    if len(plain) < 5 or len(plain) < 0.9 * len(labelled):
+        return
+    counts = Counter(p.label for p in labelled)
+    for paragraph in labelled:
+        label = paragraph.label
+        shouted = any(len(word) > 1 and word.isupper() for word in label.split())
+        if _is_a_plain_speaker(label) or counts[label] > 1 or "," in label or shouted:
+            continue
+        paragraph.text = f"{label}: {paragraph.text}".strip()
+        paragraph.label = None
+        near_misses.append(NearMiss(line=paragraph.start + 1, text=paragraph.text[:120]))
+
+
+def label_form(label: str) -> str:
+    """The way a label is written, for reports: "SECRETARY BLINKEN", "Q", "Deputy Secretary
+    Sherman", "Peter Stano, Moderator", "Costa Rica | Representative"."""
+    bare = PARENTHETICAL_END.sub("", label).strip()
+    if "|" in bare:
+        return "Country | Role"
+    if bare == "Q":
+        return "Q (no colon)"
+    if "," in bare:
+        return "Name, Role"
+    if bare.isupper():
+        return "CAPITALS"
+    if any(len(word) > 1 and word.isupper() for word in bare.split()):
+        return "CAPITAL TITLE Mixed name"
+    return "Mixed case"
+
+
+def words_lost(text: str, transcript: Transcript) -> Counter:
+    """The words of a text (its layout markup aside) that the parsed transcript does not hold,
+    with how many times each: by the nothing-lost rule, none."""
+    given = Counter(w.casefold() for w in words(_unescape(without_layout_markup(text))))
+    parts = [transcript.header, transcript.trailer]
+    for turn in transcript.turns:
+        parts += [turn.label, *turn.paragraphs]
+    kept = Counter(w.casefold() for part in parts for w in words(_unescape(part)))
+    return given - kept
 
 
 def count_words(text: str) -> int:
@@ -438,6 +572,9 @@ def _is_label(label: str, rest: str) -> bool:
     bare = PARENTHETICAL_END.sub("", label).strip(" :")
     if fold(bare) in NOT_SPEAKERS or any(ch.isdigit() for ch in bare):
         return False
+    folded = fold(bare).split()
+    if folded[-1] in DOCUMENT_WORDS or folded[0] in NO_LABEL_STARTS:
+        return False
     if len(bare) > LABEL_MAX_CHARS or len(bare.split()) > LABEL_MAX_WORDS:
         return False
     if bare == "Q":
@@ -455,8 +592,14 @@ def _is_label(label: str, rest: str) -> bool:
 
 
 def _note_near_miss(line: str, number: int, near_misses: list[NearMiss]) -> None:
-    head = line.split(":", 1)[0]
-    if ":" in line and 1 <= len(head.split()) <= 6 and head[:1].isupper():
+    """A line whose opening looks like a speaker label (a few capitalised words and a colon)
+    but was read as speech."""
+    head = line.split(":", 1)[0].strip("*_ ")
+    words_ = head.split()
+    if ":" not in line or not 1 <= len(words_) <= 6 or fold(head) in NOT_SPEAKERS:
+        return
+    capitalised = all(w[:1].isupper() or w.lower() in CONNECTORS for w in words_)
+    if capitalised and words_[0][:1].isupper() and not any(c.isdigit() for c in head):
         near_misses.append(NearMiss(line=number + 1, text=line[:120]))
 
 
