@@ -1,0 +1,174 @@
+"""The places a text names: countries, regions and international organisations.
+
+Countries are ISO 3166-1's, from pycountry; their demonyms, capitals and other names come from
+countryinfo; `data/places.json` adds the short names an archive shows ("South Korea", not "Korea,
+Republic of"), names in common use those packages lack ("DPRK", "the Kremlin"), drops forms too
+ambiguous to count ("Congolese" is two countries, "Georgia" a U.S. state too), and lists the
+regions and organisations a statement can be about. North and South Korea, and the two Congos,
+are places of their own.
+
+Pure: no Django. Forms are matched with their case, accents folded, as whole words: "US" is the
+country and "us" is not; "Latin America" is a region, not the United States.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+import pycountry
+from countryinfo import CountryInfo
+
+PLACES_FILE = Path(__file__).parent / "data" / "places.json"
+
+COUNTRY, REGION, ORGANISATION = "country", "region", "organisation"
+# How a form names its place: by name, as an adjective (a demonym), or by its seat of government
+# ("Pyongyang said", "the Kremlin").
+NAME, ADJECTIVE, SEAT = "name", "adjective", "seat"
+
+
+@dataclass(frozen=True)
+class Place:
+    slug: str
+    name: str
+    kind: str  # COUNTRY, REGION or ORGANISATION
+    code: str = ""  # ISO 3166-1 alpha-2, for a country
+    names: tuple[str, ...] = ()
+    adjectives: tuple[str, ...] = ()
+    seats: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Mention:
+    place: Place
+    form: str
+    sense: str  # NAME, ADJECTIVE or SEAT
+    start: int
+    end: int
+
+
+# Unicode's combining marks, which NFKD splits off accented letters.
+COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+def fold_accents(text: str) -> str:
+    """Accents off, case kept: Türkiye and Turkiye read alike, US and us do not."""
+    if text.isascii():
+        return text
+    return COMBINING.sub("", unicodedata.normalize("NFKD", text))
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", fold_accents(name).lower().replace("’", "")).strip("-")
+
+
+class Gazetteer:
+    """Every place, and a pattern that finds their forms in a text."""
+
+    def __init__(self, places: list[Place]):
+        self.places = tuple(places)
+        self.by_slug = {place.slug: place for place in places}
+        forms: dict[str, tuple[Place, str]] = {}
+        # Later senses do not displace earlier ones: a country's name beats another's adjective.
+        for sense in (NAME, ADJECTIVE, SEAT):
+            for place in places:
+                for form in getattr(place, f"{sense}s" if sense != ADJECTIVE else "adjectives"):
+                    forms.setdefault(fold_accents(form), (place, sense))
+        self.forms = forms
+
+    @cached_property
+    def _pattern(self) -> re.Pattern:
+        # Longest first, so "Latin America" is found before "America".
+        alternatives = sorted(self.forms, key=len, reverse=True)
+        body = "|".join(re.escape(form) for form in alternatives)
+        # A form ends at a word's end; "U.S." ends with its dot; "Korea's" names Korea.
+        return re.compile(rf"(?<![\w.\-])(?:{body})(?![\w\-]|\.\w)")
+
+    def find(self, text: str) -> list[Mention]:
+        """Each place named in the text, in order, with the form that names it (its offsets are
+        the accent-folded text's, the same but where a character folds to several)."""
+        mentions = []
+        for match in self._pattern.finditer(fold_accents(text)):
+            place, sense = self.forms[match.group(0)]
+            mentions.append(Mention(place, match.group(0), sense, match.start(), match.end()))
+        return mentions
+
+    def first(self, text: str, kind: str) -> Place | None:
+        """The first place of a kind a text names: the country in "German Foreign Minister"."""
+        return next((m.place for m in self.find(text) if m.place.kind == kind), None)
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """The archive's places, read once a process."""
+    data = json.loads(PLACES_FILE.read_text(encoding="utf-8"))
+    places = [_country(country, data["countries"]) for country in pycountry.countries]
+    for kind, key in ((REGION, "regions"), (ORGANISATION, "organisations")):
+        for entry in data[key]:
+            places.append(
+                Place(
+                    slug=_slug(entry["name"]),
+                    name=entry["name"],
+                    kind=kind,
+                    names=tuple(entry.get("names", [entry["name"]])),
+                    adjectives=tuple(entry.get("adjectives", ())),
+                )
+            )
+    return Gazetteer(places)
+
+
+# Other names countryinfo gives that are codes or in other scripts: not how English text names a
+# country. Three-letter codes such as USA and UAE are kept where data/places.json lists them.
+def _is_english_name(name: str) -> bool:
+    return len(name) > 3 and name.isascii() and not name.isupper()
+
+
+def _country(country, additions: dict) -> Place:
+    code = country.alpha_2
+    extra = additions.get(code, {})
+    info = _country_info().get(code, {})
+    name = extra.get("name") or getattr(country, "common_name", None) or country.name
+    names = [
+        name,
+        country.name,
+        getattr(country, "common_name", None),
+        getattr(country, "official_name", None),
+        info.get("name"),
+        *(alt for alt in info.get("altSpellings", []) if _is_english_name(alt)),
+        *extra.get("names", []),
+    ]
+    # "Korea, Republic of" is how a list sorts it, not how text names it.
+    names = [n for n in names if n and "," not in n]
+    adjectives = [info.get("demonym"), *extra.get("adjectives", [])]
+    seats = [info.get("capital"), *extra.get("seats", [])]
+    dropped = set(extra.get("drop", []))
+
+    def kept(forms: list) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(f for f in forms if f and f not in dropped))
+
+    return Place(
+        slug=_slug(name),
+        name=name,
+        kind=COUNTRY,
+        code=code,
+        names=kept(names),
+        adjectives=kept(adjectives),
+        seats=kept(seats),
+    )
+
+
+@lru_cache(maxsize=1)
+def _country_info() -> dict[str, dict]:
+    """countryinfo's entries by ISO alpha-2 code."""
+    return {
+        entry["ISO"]["alpha2"]: entry
+        for entry in CountryInfo.all().values()
+        if isinstance(entry.get("ISO"), dict) and entry["ISO"].get("alpha2")
+    }
