@@ -367,14 +367,13 @@ def _preview_rows(plan: ingest.Preview) -> list[dict]:
     for number, (turn, kind) in enumerate(zip(plan.transcript.turns, plan.kinds, strict=True), 1):
         resolution = resolutions[turn.label]
         known = plan.speakers.get(resolution.speaker_id)
-        rows.append(
-            {
-                "number": number,
-                "turn": turn,
-                "kind": kind,
-                "speaker": known.name if known else f"({resolution.how})",
-            }
-        )
+        if known is not None:
+            speaker = known.name
+        elif resolution.new is not None:
+            speaker = f"{resolution.new.name} (new)"
+        else:
+            speaker = f"({Speaker.Kind(resolution.speaker_kind).label.lower()})"
+        rows.append({"number": number, "turn": turn, "kind": kind, "speaker": speaker})
     return rows
 
 

@@ -11,7 +11,7 @@ def _who(utterance: Utterance) -> str:
     speaker = utterance.speaker
     if speaker is None:
         return utterance.speaker_label.title()
-    detail = ", ".join(filter(None, [speaker.role, speaker.country]))
+    detail = ", ".join(filter(None, [utterance.role, speaker.country]))
     return f"{speaker.name} ({detail})" if detail else speaker.name
 
 

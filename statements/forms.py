@@ -6,13 +6,15 @@ from collections.abc import Mapping
 from dataclasses import asdict
 
 from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
 
 from statements.ingest import IngestError, LabelChoice, LabelPlan, MeetingInfo, decode
-from statements.models import Meeting, Speaker
+from statements.models import Meeting, Speaker, Utterance
 from statements.speakers import KnownSpeaker
 from statements.uploads import SUFFIXES, read_upload
 
-KEEP, NEW = "keep", "new"
+KEEP, OTHER, NEW = "keep", "other", "new"
 
 
 class UploadForm(forms.Form):
@@ -76,25 +78,36 @@ class MetadataForm(forms.Form):
 
 
 class SpeakersForm(forms.Form):
-    """One decision per label: keep what the archive matched, pick a speaker, or make one."""
+    """One decision per label: keep what the archive matched, take a suggestion, find any
+    speaker by name (the admin's searchable picker), or make a new one."""
 
     def __init__(
         self, *args, labels: list[LabelPlan], speakers: Mapping[int, KnownSpeaker], **kwargs
     ):
         super().__init__(*args, **kwargs)
         self.labels = labels
-        everyone = list(Speaker.objects.order_by("name").values_list("id", "name"))
+        picker = AutocompleteSelect(Utterance._meta.get_field("speaker"), admin.site)
         for number, plan in enumerate(labels):
-            suggested = [(s, speakers[s].name) for s in plan.suggestions if s in speakers]
+            suggested = [
+                (str(pk), f"{speakers[pk].name} ({why})")
+                for pk, why in plan.suggestions
+                if pk in speakers
+            ]
             self.fields[f"choice_{number}"] = forms.ChoiceField(
                 label=plan.label,
                 initial=KEEP,
                 choices=[
                     (KEEP, _keep_label(plan, speakers)),
-                    ("Suggested", [(str(i), name) for i, name in suggested]),
-                    ("Everyone", [(str(i), name) for i, name in everyone]),
+                    *([("Suggested", suggested)] if suggested else []),
+                    (OTHER, "Another speaker: find them by name below"),
                     (NEW, "A new speaker: give the name, role and country below"),
                 ],
+            )
+            self.fields[f"other_{number}"] = forms.ModelChoiceField(
+                queryset=Speaker.objects.filter(unidentified_in__isnull=True),
+                required=False,
+                widget=picker,
+                label=f"Another speaker for {plan.label}",
             )
             for field, size in (("name", 200), ("role", 200), ("country", 100)):
                 self.fields[f"{field}_{number}"] = forms.CharField(
@@ -109,6 +122,7 @@ class SpeakersForm(forms.Form):
             yield {
                 "plan": plan,
                 "choice": self[f"choice_{number}"],
+                "other": self[f"other_{number}"],
                 "name": self[f"name_{number}"],
                 "role": self[f"role_{number}"],
                 "country": self[f"country_{number}"],
@@ -117,8 +131,11 @@ class SpeakersForm(forms.Form):
     def clean(self):
         data = super().clean()
         for number, plan in enumerate(self.labels):
-            if data.get(f"choice_{number}") == NEW and not data.get(f"name_{number}", "").strip():
+            choice = data.get(f"choice_{number}")
+            if choice == NEW and not data.get(f"name_{number}", "").strip():
                 self.add_error(f"name_{number}", f"Give the new speaker’s name for “{plan.label}”.")
+            if choice == OTHER and not data.get(f"other_{number}"):
+                self.add_error(f"other_{number}", f"Find the speaker for “{plan.label}”.")
         return data
 
     def choices(self) -> dict[str, LabelChoice]:
@@ -134,6 +151,10 @@ class SpeakersForm(forms.Form):
                         "kind": Speaker.Kind.OFFICIAL,
                     }
                 )
+            elif choice == OTHER:
+                decided[plan.label] = LabelChoice(
+                    speaker_id=self.cleaned_data[f"other_{number}"].pk
+                )
             elif choice != KEEP:
                 decided[plan.label] = LabelChoice(speaker_id=int(choice))
         return decided
@@ -144,8 +165,16 @@ def _keep_label(plan: LabelPlan, speakers: Mapping[int, KnownSpeaker]) -> str:
     if resolution.speaker_id in speakers:
         name = speakers[resolution.speaker_id].name
         return f"Keep: {name}" + (" (near spelling)" if resolution.how == "fuzzy" else "")
-    if resolution.how == "new":
-        return f"Keep: a new speaker “{resolution.suggested_speaker()['name']}”, to review"
-    if resolution.how == "interviewer":
-        return "Keep: the interviewer named in the title"
-    return f"Keep: no named person ({resolution.generic_kind})"
+    if resolution.new is not None:
+        new = resolution.new
+        if new.unidentified:
+            return f"Keep: an official this meeting does not name (“{new.name}”)"
+        checked = ", to review" if new.review_reason else ""
+        described = ", ".join(filter(None, [new.role, new.country or new.organisation]))
+        return (
+            f"Keep: a new speaker “{new.name}”" + (f" ({described})" if described else "") + checked
+        )
+    kind = Speaker.Kind(resolution.speaker_kind).label.lower()
+    return (
+        f"Keep: no named person (a {kind}{', ' + resolution.outlet if resolution.outlet else ''})"
+    )

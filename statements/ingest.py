@@ -1,9 +1,21 @@
 """From a transcript's text and its metadata to meetings, speakers and utterances.
 
-`ingest()` is the one way rows are written for a transcript: in one transaction, idempotent by
-the text's content hash, refusing bad input with an `IngestError` that says what is wrong. Many
-transcripts go in faster together, in a `batch()`: one transaction, the speakers read once, the
-topics tagged once at the end.
+Ingesting is three steps, each a function of what the one before gave:
+
+1. `prepare()` reads a transcript: parses it, takes what its header says, and resolves its
+   labels to people (`speakers.Registry.resolve_meeting()`). It writes nothing, so many
+   transcripts can be prepared side by side.
+2. `learn()` writes what prepared transcripts taught about people, for all of them at once:
+   the new speakers (one per person, however many transcripts name them), the labels each
+   person was seen under and when, and the roles the transcripts gave them on their dates.
+3. `write()` writes a prepared transcript's meeting and utterances (and the officials it does
+   not name, who belong to it alone); in a `batch()`, many together with COPY.
+
+`ingest()` does all three for one transcript, in one transaction: the admin's upload and the
+tests use it. The ingest command prepares files in worker processes, learns once, then writes
+in worker processes: the speakers are all known by then, so no two workers ever write the same
+row. A transcript is known by its words (`content_hash()`), so one already in the archive is
+left as it is. Bad input is refused with an `IngestError` that says what is wrong.
 """
 
 from __future__ import annotations
@@ -12,9 +24,9 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 
 from django.conf import settings
@@ -22,23 +34,33 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from statements import parser, topics
-from statements.models import Meeting, Speaker, SpeakerAlias, TopicOverride, Utterance
+from statements import parser, speakers, topics
+from statements.models import (
+    Meeting,
+    OfficeTerm,
+    Publisher,
+    Speaker,
+    SpeakerAlias,
+    SpeakerRole,
+    TopicOverride,
+    Utterance,
+)
 from statements.speakers import (
-    QUESTION,
     KnownSpeaker,
+    NewSpeaker,
     Registry,
     Resolution,
-    interviewer_name,
     label_key,
+    split_label,
 )
-from statements.speakers import turn_kinds as classify_turns
 
 # Control characters (Unicode's category Cc) but for line breaks, tabs and form feeds: many of
 # them make a file binary.
 CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 # A turn this long usually means a speaker label was missed and two turns ran together.
 LONG_TURN = 2500
+# Markup a transcript may carry in one copy and not another (Markdown, HTML tags, entities).
+MARKUP = re.compile(r"<[^<>\n]{1,200}>|&(?:[a-z]+|#\d+|#x[0-9a-f]+);", re.IGNORECASE)
 
 
 class IngestError(ValueError):
@@ -56,6 +78,59 @@ class MeetingInfo:
     venue: str = ""
     series: str = ""
     source_url: str = ""
+    publisher: str = ""  # a Publisher's key
+    transcript_kind: str = ""
+
+
+@dataclass
+class LabelChoice:
+    """An editor's decision for one label in the preview: an existing speaker, or a new one
+    (name, role, country, kind)."""
+
+    speaker_id: int | None = None
+    new_speaker: dict[str, str] | None = None
+
+
+@dataclass
+class Prepared:
+    """A transcript read and its labels resolved, nothing written yet."""
+
+    text: str
+    digest: str
+    transcript: parser.Transcript
+    info: MeetingInfo
+    plan: dict[str, Resolution]  # by label
+    name: str = ""  # where it came from, for messages: a file's path
+
+    @property
+    def title(self) -> str:
+        return (
+            self.info.title
+            or f"{Meeting.Kind(self.info.kind).label} of {self.info.date:%B %-d, %Y}"
+        )
+
+    def resolutions(self) -> list[Resolution]:
+        """Each turn's resolution, in order."""
+        return [self.plan[turn.label] for turn in self.transcript.turns]
+
+
+@dataclass
+class Learned:
+    """What `learn()` wrote: each new person's speaker id by identity (`NewSpeaker.identity`),
+    the speakers made, and for each surname-only label a person named in full elsewhere in the
+    same load."""
+
+    ids: dict[str, int] = field(default_factory=dict)
+    created: list[Speaker] = field(default_factory=list)
+    named_elsewhere: dict[tuple[str, str], int] = field(default_factory=dict)  # (digest, label)
+
+    def speaker_id(self, prepared: Prepared, label: str, resolution: Resolution) -> int | None:
+        if resolution.speaker_id is not None:
+            return resolution.speaker_id
+        if resolution.new is None or resolution.new.unidentified:
+            return None
+        elsewhere = self.named_elsewhere.get((prepared.digest, label))
+        return elsewhere if elsewhere is not None else self.ids[resolution.new.identity]
 
 
 @dataclass
@@ -73,45 +148,433 @@ class IngestResult:
 
 
 @dataclass
-class LabelChoice:
-    """An editor's decision for one label in the preview: an existing speaker, or a new one
-    (name, role, country, kind)."""
-
-    speaker_id: int | None = None
-    new_speaker: dict[str, str] | None = None
-
-
-@dataclass
 class LabelPlan:
     """One label of a transcript as the preview shows it."""
 
     label: str
     turns: int
     resolution: Resolution
-    suggestions: list[int]
+    suggestions: list[tuple[int, str]]  # speaker id, why
 
 
 @dataclass
 class Preview:
-    transcript: parser.Transcript
-    info: MeetingInfo
+    prepared: Prepared
     labels: list[LabelPlan]
     kinds: list[str]
     warnings: list[str]
     duplicate: Meeting | None
     speakers: Mapping[int, KnownSpeaker]
 
+    @property
+    def transcript(self) -> parser.Transcript:
+        return self.prepared.transcript
+
+    @property
+    def info(self) -> MeetingInfo:
+        return self.prepared.info
+
+
+# -- Reading ------------------------------------------------------------------------------------
+
+
+def decode(data: bytes, name: str = "the file") -> str:
+    """Bytes to text: UTF-8 (with or without a BOM), else Windows-1252; never binary."""
+    if not data.strip():
+        raise IngestError(f"{name} is empty.")
+    if len(data) > settings.TRANSCRIPT_MAX_BYTES:
+        limit = settings.TRANSCRIPT_MAX_BYTES // (1024 * 1024)
+        raise IngestError(f"{name} is larger than the {limit} MB limit for a transcript.")
+    if b"\x00" in data[:8192]:
+        raise IngestError(f"{name} is a binary file, not a text transcript.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise IngestError(
+                f"{name} is not readable text: it is neither UTF-8 nor Windows-1252."
+            ) from None
+    controls = len(CONTROLS.findall(text))
+    if controls > max(8, len(text) // 100):
+        raise IngestError(f"{name} is a binary file, not a text transcript.")
+    return text
+
+
+def content_hash(text: str) -> str:
+    """The identity of a transcript: its words in order. The same transcript saved as text, as
+    Markdown or as a web page, with other line endings, spaces, no-break spaces or markup, is
+    the same transcript."""
+    words = parser.words(MARKUP.sub(" ", unicodedata.normalize("NFKC", text)))
+    return hashlib.sha256(" ".join(words).casefold().encode("utf-8")).hexdigest()
+
+
+def meeting_kind(value: str) -> str:
+    """A meeting kind from its value or its label, any case: "press conference" works."""
+    wanted = slugify(value).replace("-", "_")
+    for kind in Meeting.Kind:
+        if wanted in {kind.value, slugify(kind.label).replace("-", "_")}:
+            return kind.value
+    aliases = {
+        "press_briefing": Meeting.Kind.BRIEFING,
+        "gaggle": Meeting.Kind.BRIEFING,
+        "joint_press_conference": Meeting.Kind.PRESS_CONFERENCE,
+        "remarks": Meeting.Kind.STATEMENT,
+    }
+    if wanted in aliases:
+        return aliases[wanted]
+    raise IngestError(
+        f"Unknown kind of meeting {value!r}: use one of "
+        + ", ".join(kind.label.lower() for kind in Meeting.Kind)
+        + "."
+    )
+
+
+def prepare(
+    text: str,
+    info: MeetingInfo | None = None,
+    registry: Registry | None = None,
+    dated: bool = True,
+) -> Prepared:
+    """Read a transcript and resolve its labels, writing nothing. Without a date it is refused,
+    unless `dated` is false (a preview, whose form asks for one)."""
+    if not text.strip():
+        raise IngestError("The transcript is empty.")
+    transcript = _parse(text)
+    info = _with_header(info or MeetingInfo(), transcript)
+    if info.date is None and dated:
+        raise IngestError("The transcript has no date: give one (its header names none).")
+    registry = registry or Registry.from_database()
+    context = speakers.Context(
+        date=info.date,
+        title=info.title,
+        header=transcript.header,
+        text=text,
+        publisher=info.publisher,
+        publisher_country=registry.publishers.get(info.publisher, ""),
+        kind=info.kind,
+    )
+    plan = registry.resolve_meeting([(turn.label, turn.text) for turn in transcript.turns], context)
+    return Prepared(text, content_hash(text), transcript, info, plan)
+
+
+def _publishers() -> dict[str, tuple[int, str]]:
+    """Publishers' ids and countries by key."""
+    return {
+        key: (pk, country)
+        for pk, key, country in Publisher.objects.values_list("pk", "key", "country")
+    }
+
+
+def publisher_key(value: str) -> str:
+    """A publisher's key from its key or its name, any case; refused if the archive has none."""
+    if not value:
+        return ""
+    wanted = slugify(value)
+    for key, name in Publisher.objects.values_list("key", "name"):
+        if wanted in {key, slugify(name)}:
+            return key
+    known = ", ".join(Publisher.objects.values_list("key", flat=True))
+    raise IngestError(f"Unknown publisher {value!r}: add it in the admin, or use one of {known}.")
+
+
+def preview(text: str, info: MeetingInfo | None = None) -> Preview:
+    """What ingesting a transcript would do, without writing anything."""
+    registry = Registry.from_database()
+    prepared = prepare(text, info, registry, dated=False)
+    transcript = prepared.transcript
+    resolutions = prepared.resolutions()
+    kinds = speakers.turn_kinds(
+        resolutions, registry.speakers, [t.text for t in transcript.turns], prepared.info.date
+    )
+    counts = Counter(turn.label for turn in transcript.turns)
+    together = _shared_meetings(
+        [r.speaker_id for r in prepared.plan.values() if r.speaker_id is not None]
+    )
+    labels = [
+        LabelPlan(label, counts[label], resolution, registry.suggestions(label, together=together))
+        for label, resolution in prepared.plan.items()
+    ]
+    duplicate = Meeting.objects.without_text().filter(content_hash=prepared.digest).first()
+    return Preview(
+        prepared=prepared,
+        labels=labels,
+        kinds=kinds,
+        warnings=_warnings(transcript, labels, registry),
+        duplicate=duplicate,
+        speakers=registry.speakers,
+    )
+
+
+def _shared_meetings(speaker_ids: list[int]) -> dict[int, int]:
+    """For the speakers of a transcript: everyone else who spoke in a meeting with them, and in
+    how many."""
+    if not speaker_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT other.speaker_id, count(DISTINCT other.meeting_id) "
+            "FROM statements_utterance AS mine JOIN statements_utterance AS other "
+            "ON other.meeting_id = mine.meeting_id "
+            "WHERE mine.speaker_id = ANY(%s) AND other.speaker_id IS NOT NULL "
+            "AND NOT other.speaker_id = ANY(%s) GROUP BY other.speaker_id",
+            [speaker_ids, speaker_ids],
+        )
+        return dict(cursor.fetchall())
+
+
+# -- Learning about people ------------------------------------------------------------------------
+
+
+def learn(prepared: Iterable[Prepared], registry: Registry | None = None) -> Learned:
+    """Write what these transcripts taught about people, in the caller's transaction: a speaker
+    for each new person, the labels each person was seen under and when, and the roles the
+    transcripts gave them on their dates.
+
+    A label that names only a surname (MS. PORTER) is the person another transcript of the same
+    load names in full under the same label, nearest in time, rather than a second person."""
+    prepared = list(prepared)
+    learned = Learned()
+    specs: dict[str, list[tuple[NewSpeaker, dt.date]]] = defaultdict(list)
+    by_label: dict[str, list[tuple[dt.date, Resolution]]] = defaultdict(list)
+    for item in prepared:
+        for label, resolution in item.plan.items():
+            if resolution.is_person and not (resolution.new and resolution.new.unidentified):
+                by_label[label_key(label)].append((item.info.date, resolution))
+    surname_only: list[tuple[Prepared, str, Resolution]] = []
+    for item in prepared:
+        for label, resolution in item.plan.items():
+            new = resolution.new
+            if new is None or new.unidentified:
+                continue
+            if resolution.how == "new" and _named_elsewhere(label, item, by_label) is not None:
+                surname_only.append((item, label, resolution))
+                continue
+            specs[new.identity].append((new, item.info.date))
+    existing = _existing_people(list(specs))
+    for identity, seen in specs.items():
+        if identity in existing:
+            learned.ids[identity] = existing[identity]
+            continue
+        speaker = _create_speaker(_merged(seen))
+        learned.ids[identity] = speaker.pk
+        learned.created.append(speaker)
+    for item, label, _ in surname_only:
+        other = _named_elsewhere(label, item, by_label)
+        learned.named_elsewhere[(item.digest, label)] = (
+            other.speaker_id if other.speaker_id is not None else learned.ids[other.new.identity]
+        )
+    _remember_labels(prepared, learned)
+    _remember_roles(prepared, learned, registry or Registry.from_database())
+    return learned
+
+
+def _named_elsewhere(
+    label: str, item: Prepared, by_label: dict[str, list[tuple[dt.date, Resolution]]]
+) -> Resolution | None:
+    """The person a label names in full in another transcript nearest in time (within a few
+    years), for a label that names only a surname here."""
+    date = item.info.date
+    key = label_key(label)
+    named = [
+        (abs((seen - date).days), resolution)
+        for other in [key, *_near_keys(key, by_label)]
+        for seen, resolution in by_label.get(other, [])
+        if resolution.how not in {"new", "unidentified"}
+        and (resolution.speaker_id is not None or resolution.new is not None)
+        and abs((seen - date).days) <= speakers.ALIAS_REACH
+    ]
+    if not named:
+        return None
+    return min(named, key=lambda pair: pair[0])[1]
+
+
+def _near_keys(key: str, keys: Iterable[str]) -> list[str]:
+    """Labels a letter from this one with the same title: MR. SULLIAN, MR. SULLIVAN."""
+    title, _, name = key.rpartition(" ")
+    return [
+        other
+        for other in keys
+        if other != key
+        and other.rpartition(" ")[0] == title
+        and speakers.misspelt(name, other.rpartition(" ")[2])
+    ]
+
+
+def _merged(seen: list[tuple[NewSpeaker, dt.date]]) -> NewSpeaker:
+    """One person's specs from several transcripts as one: the latest role, the kind a role
+    supports, and flagged only if no transcript was sure."""
+    with_role = [(spec, date) for spec, date in seen if spec.role]
+    latest = max(with_role or seen, key=lambda pair: pair[1])[0]
+    kinds = Counter(spec.kind for spec, _ in (with_role or seen))
+    if kinds[speakers.OFFICIAL]:
+        kinds = Counter({speakers.OFFICIAL: 1})  # an office named once makes an official
+    sure = [spec for spec, _ in seen if not spec.review_reason]
+    return replace(
+        latest,
+        kind=kinds.most_common(1)[0][0],
+        country=latest.country or next((s.country for s, _ in seen if s.country), ""),
+        organisation=latest.organisation
+        or next((s.organisation for s, _ in seen if s.organisation), ""),
+        outlet=latest.outlet or next((s.outlet for s, _ in seen if s.outlet), ""),
+        review_reason="" if sure else latest.review_reason,
+    )
+
+
+def _existing_people(identities: list[str]) -> dict[str, int]:
+    """Speakers already in the archive under these identities (folded names), not unidentified:
+    another load, or an earlier transcript of this one, made them."""
+    if not identities:
+        return {}
+    found = {}
+    for pk, name in Speaker.objects.filter(unidentified_in__isnull=True).values_list("pk", "name"):
+        identity = parser.fold(name)
+        if identity in identities and identity not in found:
+            found[identity] = pk
+    return found
+
+
+def _create_speaker(spec: NewSpeaker, meeting: Meeting | None = None) -> Speaker:
+    """A speaker for a new person; or for an official a meeting does not name, one of that
+    meeting alone, its slug made from the meeting's id (unique without looking)."""
+    if meeting is not None:
+        slug = f"{slugify(spec.name)[:100]}-m{meeting.pk}"
+    else:
+        slug = _unique_slug(Speaker, spec.name)
+    return Speaker.objects.create(
+        name=spec.name[:200],
+        family_name=spec.family_name[:100],
+        slug=slug,
+        role=spec.role[:200],
+        country=spec.country[:100],
+        organisation=spec.organisation[:100],
+        outlet=spec.outlet[:100],
+        kind=spec.kind,
+        unidentified_in=meeting,
+        needs_review=bool(spec.review_reason),
+        review_reason=spec.review_reason[:300],
+    )
+
+
+def _remember_labels(prepared: list[Prepared], learned: Learned) -> None:
+    """Each label each person was seen under, with the first and last date: an upsert, so a
+    load that meets a label again widens its dates."""
+    seen: dict[tuple[str, int], list] = {}
+    for item in prepared:
+        for label, resolution in item.plan.items():
+            if not resolution.is_person or (resolution.new and resolution.new.unidentified):
+                continue
+            speaker_id = learned.speaker_id(item, label, resolution)
+            if speaker_id is None:
+                continue
+            key = label_key(label)
+            date = item.info.date
+            entry = seen.setdefault((key, speaker_id), [label, date, date])
+            entry[1], entry[2] = min(entry[1], date), max(entry[2], date)
+    if not seen:
+        return
+    rows = [
+        (key, speaker_id, label, first, last)
+        for (key, speaker_id), (label, first, last) in seen.items()
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO statements_speakeralias "
+            "(key, speaker_id, label, source, first_seen, last_seen) "
+            "VALUES (%s, %s, %s, 'ingest', %s, %s) "
+            "ON CONFLICT (key, speaker_id) DO UPDATE SET "
+            "first_seen = LEAST(statements_speakeralias.first_seen, EXCLUDED.first_seen), "
+            "last_seen = GREATEST(statements_speakeralias.last_seen, EXCLUDED.last_seen)",
+            sorted(rows),
+        )
+
+
+def _remember_roles(prepared: list[Prepared], learned: Learned, registry: Registry) -> None:
+    """The roles transcripts gave people on their dates, each title's first and last date kept,
+    where the registry or an editor gives them no role then."""
+    observed: dict[tuple[int, str], list] = {}
+    for item in prepared:
+        date = item.info.date
+        for label, resolution in item.plan.items():
+            speaker_id = learned.speaker_id(item, label, resolution)
+            if speaker_id is None:
+                continue
+            term = resolution.role_seen
+            if term is None and resolution.new is not None and resolution.new.role:
+                new = resolution.new
+                term = speakers.Term(new.role, date, date, new.country, new.organisation)
+            if term is None or not term.title:
+                continue
+            known = registry.speakers.get(speaker_id)
+            if known is not None and any(
+                role.holds(date) for role in known.roles if role.start or role.end
+            ):
+                continue  # the registry's or an editor's dated role says who they were then
+            if known is not None and _says_no_more(term.title, known.roles):
+                continue  # "President" of a former President of the United States
+            entry = observed.setdefault(
+                (speaker_id, term.title[:200]), [date, date, term.country, term.organisation]
+            )
+            entry[0], entry[1] = min(entry[0], date), max(entry[1], date)
+    for (speaker_id, title), (first, last, country, organisation) in sorted(observed.items()):
+        role = (
+            SpeakerRole.objects.filter(speaker_id=speaker_id, title=title, source="transcript")
+            .order_by("start")
+            .first()
+        )
+        if role is None:
+            SpeakerRole.objects.create(
+                speaker_id=speaker_id,
+                title=title,
+                start=first,
+                end=last,
+                country=country[:100],
+                organisation=organisation[:100],
+                source=SpeakerRole.Source.TRANSCRIPT,
+            )
+        elif first < role.start or last > role.end:
+            role.start, role.end = min(role.start, first), max(role.end, last)
+            role.save(update_fields=["start", "end"])
+    _refresh_latest_roles({speaker_id for speaker_id, _ in observed})
+
+
+def _says_no_more(title: str, roles: Iterable[speakers.Term]) -> bool:
+    """Whether a role seen is one a speaker is known to have held, in fewer words."""
+    words = set(speakers._tokens(title))
+    return any(words <= set(speakers._tokens(role.title)) for role in roles)
+
+
+def _refresh_latest_roles(speaker_ids: set[int]) -> None:
+    """A speaker's `role` is their latest role's title (what a page shows without a date)."""
+    if not speaker_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE statements_speaker AS s SET role = latest.title, "
+            "country = CASE WHEN s.country = '' THEN latest.country ELSE s.country END "
+            "FROM (SELECT DISTINCT ON (speaker_id) speaker_id, title, country "
+            "      FROM statements_speakerrole WHERE speaker_id = ANY(%s) "
+            '      ORDER BY speaker_id, ("end" IS NULL AND start IS NOT NULL) DESC, '
+            '               coalesce("end", start) DESC NULLS LAST) AS latest '
+            "WHERE s.id = latest.speaker_id AND (s.role <> latest.title OR s.country = '')",
+            [sorted(speaker_ids)],
+        )
+
+
+# -- Writing meetings ----------------------------------------------------------------------------
+
 
 @dataclass
 class Batch:
-    """Transcripts being ingested together: the archive's speakers as the batch has left them;
-    the meetings whose utterances are still to be tagged; and those not yet written, with their
-    utterances, which go in together with COPY (`flush()`): by the time the batch ends, or once
-    FLUSH_ROWS utterances wait. Their ids are taken from the tables' sequences beforehand."""
+    """Transcripts being written together: the meetings whose utterances are still to be
+    tagged; and those not yet written, with their utterances, which go in together with COPY
+    (`flush()`): by the time the batch ends, or once FLUSH_ROWS utterances wait. Their ids are
+    taken from the tables' sequences beforehand."""
 
-    registry: Registry
     meetings: list[int] = field(default_factory=list)
     waiting: dict[str, Meeting] = field(default_factory=dict)  # by content hash
+    registry: Registry | None = None  # the speakers, once learned
     rows: list[tuple] = field(default_factory=list)  # id and UTTERANCE_COLUMNS
     reserved: dict[str, list[int]] = field(default_factory=dict)  # ids by table
 
@@ -163,85 +626,170 @@ ID_BLOCK = 5_000
 
 @contextmanager
 def batch() -> Iterator[Batch]:
-    """Ingest many transcripts in one transaction: `ingest(text, info, batch=b)` for each. A
-    transcript refused with an `IngestError` that the caller catches leaves the others in; any
-    error that leaves the block leaves none of them. Meetings and utterances are written together
-    and their topics tagged when the block ends (or, for the writing, every FLUSH_ROWS
-    utterances): until then, `IngestResult.meeting` is not yet in the database."""
+    """Write many prepared transcripts in one transaction: `write(prepared, learned, batch=b)`
+    or `ingest(text, info, batch=b)` for each. A transcript refused with an `IngestError` that
+    the caller catches leaves the others in; any error that leaves the block leaves none of
+    them. Meetings and utterances are written together and their topics tagged when the block
+    ends (or, for the writing, every FLUSH_ROWS utterances): until then, a result's meeting is
+    not yet in the database."""
     with transaction.atomic():
-        ingesting = Batch(Registry.from_database())
-        yield ingesting
-        ingesting.flush()
-        if ingesting.meetings:
-            topics.retag(meetings=ingesting.meetings)
+        writing = Batch()
+        yield writing
+        writing.flush()
+        if writing.meetings:
+            topics.retag(meetings=writing.meetings)
 
 
-def decode(data: bytes, name: str = "the file") -> str:
-    """Bytes to text: UTF-8 (with or without a BOM), else Windows-1252; never binary."""
-    if not data.strip():
-        raise IngestError(f"{name} is empty.")
-    if len(data) > settings.TRANSCRIPT_MAX_BYTES:
-        limit = settings.TRANSCRIPT_MAX_BYTES // (1024 * 1024)
-        raise IngestError(f"{name} is larger than the {limit} MB limit for a transcript.")
-    if b"\x00" in data[:8192]:
-        raise IngestError(f"{name} is a binary file, not a text transcript.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise IngestError(
-                f"{name} is not readable text: it is neither UTF-8 nor Windows-1252."
-            ) from None
-    controls = len(CONTROLS.findall(text))
-    if controls > max(8, len(text) // 100):
-        raise IngestError(f"{name} is a binary file, not a text transcript.")
-    return text
-
-
-def content_hash(text: str) -> str:
-    """The identity of a transcript: the same text, whatever its line endings or trailing
-    spaces, is the same transcript."""
-    lines = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    canonical = "\n".join(line.rstrip() for line in lines.strip().split("\n"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def meeting_kind(value: str) -> str:
-    """A meeting kind from its value or its label, any case: "press conference" works."""
-    wanted = slugify(value).replace("-", "_")
-    for kind in Meeting.Kind:
-        if wanted in {kind.value, slugify(kind.label).replace("-", "_")}:
-            return kind.value
-    raise IngestError(
-        f"Unknown kind of meeting {value!r}: use one of "
-        + ", ".join(kind.label.lower() for kind in Meeting.Kind)
-        + "."
+def write(
+    prepared: Prepared,
+    learned: Learned,
+    batch: Batch | None = None,
+    replacing: Meeting | None = None,
+    chosen: Iterable[str] = (),
+) -> IngestResult:
+    """Write a prepared transcript's meeting and utterances, its people learned. In a `batch`,
+    written when the batch says and tagged when it ends; alone (or replacing a meeting, keeping
+    the hand corrections that still fit), at once, in one transaction."""
+    existing = batch.waiting.get(prepared.digest) if batch is not None else None
+    if existing is None and replacing is None and _exists(Meeting, content_hash=prepared.digest):
+        existing = Meeting.objects.without_text().get(content_hash=prepared.digest)
+    if existing is not None:
+        return IngestResult(meeting=existing, created=False)
+    info, transcript = prepared.info, prepared.transcript
+    fields = {
+        **{k: v for k, v in asdict(info).items() if k not in {"publisher", "transcript_kind"}},
+        "kind": info.kind,
+        "title": prepared.title[:500],
+        "raw_text": prepared.text,
+        "content_hash": prepared.digest,
+        "header": transcript.header,
+        "trailer": transcript.trailer,
+        "publisher_id": _publishers()[info.publisher][0] if info.publisher else None,
+        "transcript_kind": info.transcript_kind or Meeting.TranscriptKind.OFFICIAL,
+    }
+    deferred = batch is not None and replacing is None
+    with transaction.atomic():
+        if replacing is not None:
+            if batch is not None:
+                batch.flush()
+            meeting = replacing
+            corrections = _Corrections.of(meeting)
+            meeting.utterances.all().delete()
+            meeting.unidentified_speakers.all().delete()
+            for name, value in fields.items():
+                setattr(meeting, name, value)
+            meeting.save()
+        else:
+            corrections = None
+            taken = batch.slugs() if batch is not None else set()
+            slug = _meeting_slug(f"{info.date:%Y-%m-%d} {prepared.title}", taken)
+            meeting = (
+                batch.new_meeting(slug=slug, **fields)
+                if deferred
+                else Meeting.objects.create(slug=slug, **fields)
+            )
+        # An unidentified official's speaker row names the meeting before a batch writes it: the
+        # foreign key is checked when the transaction commits.
+        registry = batch.registry if batch is not None else None
+        rows, unidentified = _rows(prepared, learned, meeting, registry)
+        ids = batch.add(meeting, rows) if deferred else _copy_utterances(rows)
+        kept = dropped = 0
+        if corrections is not None:
+            utterances = [
+                Utterance(pk, **dict(zip(UTTERANCE_COLUMNS, row, strict=True)))
+                for pk, row in zip(ids, rows, strict=True)
+            ]
+            kept, dropped = corrections.restore(utterances, chosen=set(chosen))
+        if batch is None:
+            topics.retag(meetings=[meeting.pk])
+        elif not deferred:
+            batch.meetings.append(meeting.pk)
+    return IngestResult(
+        meeting=meeting,
+        created=True,
+        utterances=len(rows),
+        new_speakers=[*learned.created, *unidentified],
+        corrections_kept=kept,
+        corrections_dropped=dropped,
     )
 
 
-def preview(text: str, info: MeetingInfo | None = None) -> Preview:
-    """What ingesting a transcript would do, without writing anything."""
-    transcript = _parse(text)
-    info = _with_header(info or MeetingInfo(), transcript)
-    registry = Registry.from_database()
-    plan, _ = _plan_speakers(transcript, info, registry)
-    kinds = classify_turns([plan[turn.label] for turn in transcript.turns], registry.speakers)
-    counts = Counter(turn.label for turn in transcript.turns)
-    labels = [
-        LabelPlan(label, counts[label], resolution, registry.suggestions(label))
-        for label, resolution in plan.items()
+def _rows(
+    prepared: Prepared, learned: Learned, meeting: Meeting, registry: Registry | None = None
+) -> tuple[list[tuple], list[Speaker]]:
+    """The utterance rows of a transcript (tuples of UTTERANCE_COLUMNS), and the speakers made
+    for the officials it does not name."""
+    transcript = prepared.transcript
+    resolutions = prepared.resolutions()
+    unidentified: dict[str, Speaker] = {}
+    ids = []
+    for turn, resolution in zip(transcript.turns, resolutions, strict=True):
+        new = resolution.new
+        if new is not None and new.unidentified:
+            name = slugify(new.name)
+            if name not in unidentified:
+                unidentified[name] = _create_speaker(new, meeting=meeting)
+            ids.append(unidentified[name].pk)
+        else:
+            ids.append(learned.speaker_id(prepared, turn.label, resolution))
+    known = (registry or Registry.from_database()).speakers
+    as_known = [
+        replace(r, speaker_id=pk) if pk is not None else r
+        for r, pk in zip(resolutions, ids, strict=True)
     ]
-    return Preview(
-        transcript=transcript,
-        info=info,
-        labels=labels,
-        kinds=kinds,
-        warnings=_warnings(transcript, labels, registry),
-        duplicate=Meeting.objects.filter(content_hash=content_hash(text)).first(),
-        speakers=registry.speakers,
+    kinds = speakers.turn_kinds(
+        as_known, known, [turn.text for turn in transcript.turns], meeting.date
     )
+    interpreters = {
+        label for label, r in prepared.plan.items() if r.speaker_kind == speakers.INTERPRETER
+    }
+    made = {speaker.pk for speaker in unidentified.values()}
+    rows = []
+    previous = ""
+    for number, (turn, resolution, speaker_id, kind) in enumerate(
+        zip(transcript.turns, as_known, ids, kinds, strict=True), start=1
+    ):
+        speaker = known.get(speaker_id) if speaker_id is not None else None
+        speaker_kind = (
+            speakers.OFFICIAL
+            if speaker_id in made
+            else (speaker.kind if speaker else resolution.speaker_kind)
+        )
+        outlet = resolution.outlet or (speaker.outlet if speaker else "")
+        if kind == speakers.QUESTION and not outlet and speaker_kind == speakers.JOURNALIST:
+            outlet = speakers.outlet_of_question(turn.text, previous)
+        rows.append(
+            (
+                meeting.pk,
+                meeting.date,
+                number,
+                speaker_id,
+                turn.label,
+                speaker_kind,
+                outlet[:100],
+                kind,
+                turn.text,
+                turn.via_interpreter or turn.label in interpreters,
+                turn.word_count,
+            )
+        )
+        previous = turn.text
+    return rows, list(unidentified.values())
+
+
+UTTERANCE_COLUMNS = (
+    "meeting_id",
+    "date",
+    "sequence",
+    "speaker_id",
+    "speaker_label",
+    "speaker_kind",
+    "outlet",
+    "kind",
+    "text",
+    "via_interpreter",
+    "word_count",
+)
 
 
 def ingest(
@@ -258,119 +806,44 @@ def ingest(
     transcript in place of a meeting's, keeping the corrections that still apply to it. In a
     `batch`, its topics are tagged when the batch ends.
     """
-    info = info or MeetingInfo()
     if not text.strip():
         raise IngestError("The transcript is empty.")
     digest = content_hash(text)
-    existing = batch.waiting.get(digest) if batch is not None else None
-    if existing is None and _exists(Meeting, content_hash=digest):
-        existing = Meeting.objects.get(content_hash=digest)
-    if existing is not None:
-        return IngestResult(meeting=existing, created=False)
+    if replacing is None and (
+        (batch is not None and digest in batch.waiting) or _exists(Meeting, content_hash=digest)
+    ):
+        meeting = batch.waiting.get(digest) if batch is not None else None
+        return IngestResult(
+            meeting=meeting or Meeting.objects.get(content_hash=digest), created=False
+        )
+    registry = Registry.from_database()
+    prepared = prepare(text, info, registry)
+    prepared.plan = _with_choices(prepared.plan, choices or {})
+    with transaction.atomic():
+        learned = learn([prepared], registry)
+        return write(prepared, learned, batch=batch, replacing=replacing, chosen=choices or {})
 
-    transcript = _parse(text)
-    info = _with_header(info, transcript)
-    if info.date is None:
-        raise IngestError("The transcript has no date: give one (its header names none).")
-    title = info.title or f"{Meeting.Kind(info.kind).label} of {info.date:%B %-d, %Y}"
-    fields = {
-        **asdict(info),
-        "title": title[:500],
-        "raw_text": text,
-        "content_hash": digest,
-        "header": transcript.header,
-        "trailer": transcript.trailer,
-    }
-    registry = batch.registry if batch else Registry.from_database()
-    plan, interviewer = _plan_speakers(transcript, info, registry)
-    # In a batch, a new meeting and its utterances are written when the batch says; a meeting
-    # replaced is written at once, after what the batch holds. What is written now is written in
-    # a savepoint, so a transcript refused half-way leaves nothing behind; in a batch, most
-    # transcripts write nothing until then (their speakers are known), and need none.
-    deferred = batch is not None and replacing is None
-    writes = not deferred or bool(choices) or _learns(plan, registry)
-    with transaction.atomic() if writes else nullcontext():
-        if replacing is None:
-            taken = batch.slugs() if batch is not None else set()
-            slug = _meeting_slug(f"{info.date:%Y-%m-%d} {title}", taken)
-            if deferred:
-                meeting = batch.new_meeting(slug=slug, **fields)
-            else:
-                meeting = Meeting.objects.create(slug=slug, **fields)
-            corrections = None
-        else:
-            if batch is not None:
-                batch.flush()
-            meeting = replacing
-            corrections = _Corrections.of(meeting)
-            meeting.utterances.all().delete()
-            for name, value in fields.items():
-                setattr(meeting, name, value)
-            meeting.save()
-        by_label, new_speakers, learned = _apply_plan(plan, choices or {}, interviewer, registry)
-        if new_speakers or learned:
-            registry = Registry.from_database()
-        resolutions = [by_label[turn.label] for turn in transcript.turns]
-        kinds = classify_turns(resolutions, registry.speakers)
-        interpreters = {
-            label for label in plan if label_key(label) in {"interpreter", "translator"}
-        }
-        rows = [
-            (
-                meeting.pk,
-                meeting.date,
-                number,
-                resolution.speaker_id,
-                turn.label,
-                kind_,
-                turn.text,
-                turn.via_interpreter or turn.label in interpreters,
-                turn.word_count,
+
+def _with_choices(
+    plan: dict[str, Resolution], choices: dict[str, LabelChoice]
+) -> dict[str, Resolution]:
+    """The plan with an editor's decisions in place of the archive's."""
+    decided = {}
+    for label, resolution in plan.items():
+        choice = choices.get(label)
+        if choice is not None and choice.speaker_id is not None:
+            resolution = replace(resolution, how="chosen", speaker_id=choice.speaker_id, new=None)
+        elif choice is not None and choice.new_speaker is not None:
+            fields = {k: v for k, v in choice.new_speaker.items() if v}
+            resolution = replace(
+                resolution,
+                how="chosen",
+                speaker_id=None,
+                new=NewSpeaker(**{"name": fields.pop("name"), **fields}),
+                speaker_kind=fields.get("kind", speakers.OFFICIAL),
             )
-            for number, (turn, resolution, kind_) in enumerate(
-                zip(transcript.turns, resolutions, kinds, strict=True), start=1
-            )
-        ]
-        if not deferred:
-            ids = _copy_utterances(rows)
-        kept = dropped = 0
-        if corrections is not None:
-            utterances = [
-                Utterance(pk, **dict(zip(UTTERANCE_COLUMNS, row, strict=True)))
-                for pk, row in zip(ids, rows, strict=True)
-            ]
-            kept, dropped = corrections.restore(utterances, chosen=set(choices or {}))
-        if batch is None:
-            topics.retag(meetings=[meeting.pk])
-    if deferred:
-        # Only now that nothing can fail: had it failed, what the registry learned from it
-        # would have been rolled back, and the batch must not write it.
-        batch.add(meeting, rows)
-    elif batch is not None:
-        batch.meetings.append(meeting.pk)
-    if batch is not None:
-        batch.registry = registry
-    return IngestResult(
-        meeting=meeting,
-        created=True,
-        utterances=len(rows),
-        new_speakers=new_speakers,
-        corrections_kept=kept,
-        corrections_dropped=dropped,
-    )
-
-
-UTTERANCE_COLUMNS = (
-    "meeting_id",
-    "date",
-    "sequence",
-    "speaker_id",
-    "speaker_label",
-    "kind",
-    "text",
-    "via_interpreter",
-    "word_count",
-)
+        decided[label] = resolution
+    return decided
 
 
 def _copy_utterances(rows: list[tuple]) -> list[int]:
@@ -455,97 +928,19 @@ def _with_header(info: MeetingInfo, transcript: parser.Transcript) -> MeetingInf
     )
 
 
-def _plan_speakers(
-    transcript: parser.Transcript, info: MeetingInfo, registry: Registry
-) -> tuple[dict[str, Resolution], dict[str, str] | None]:
-    """How each label resolves, and the interviewer to create if the title names an unknown
-    one. Writes nothing."""
-    interviewer_id, interviewer = None, None
-    named = interviewer_name(info.title) if info.kind == Meeting.Kind.INTERVIEW else None
-    if named is not None:
-        name, outlet = named
-        interviewer_id = registry.find_person(name)
-        if interviewer_id is None:
-            interviewer = {"name": name, "role": f"Journalist, {outlet}", "kind": "journalist"}
-    plan = {}
-    for label in dict.fromkeys(turn.label for turn in transcript.turns):
-        resolution = registry.resolve(label)
-        if resolution.generic_kind == QUESTION and resolution.how == "generic" and named:
-            resolution = replace(resolution, how="interviewer", speaker_id=interviewer_id)
-        plan[label] = resolution
-    return plan, interviewer
-
-
-def _learns(plan: dict[str, Resolution], registry: Registry) -> bool:
-    """Whether `_apply_plan()` will write: a speaker to create, or a label to remember."""
-    return any(
-        resolution.how == "new"
-        or (resolution.how == "interviewer" and resolution.speaker_id is None)
-        or _unknown_label(label, resolution, registry)
-        for label, resolution in plan.items()
-    )
-
-
-def _unknown_label(label: str, resolution: Resolution, registry: Registry) -> bool:
-    """Whether a label that names a person is not yet known as theirs, and is to be learned.
-    (Generic labels, QUESTION or MODERATOR, name different people in different meetings.)"""
-    return (
-        resolution.speaker_id is not None
-        and resolution.generic_kind is None
-        and label_key(label) not in registry.by_alias
-    )
-
-
-def _apply_plan(
-    plan: dict[str, Resolution],
-    choices: dict[str, LabelChoice],
-    interviewer: dict | None,
-    registry: Registry,
-) -> tuple[dict[str, Resolution], list[Speaker], bool]:
-    """Create the speakers the plan and the editor's choices call for, and the aliases that let
-    the next transcript resolve the same way; and whether the registry has anything to learn."""
-    new_speakers: list[Speaker] = []
-    learned = False
-    created_interviewer = None
-    resolved = {}
-    for label, resolution in plan.items():
-        choice = choices.get(label)
-        if choice is not None and choice.speaker_id is not None:
-            resolution = replace(resolution, how="chosen", speaker_id=choice.speaker_id)
-        elif choice is not None and choice.new_speaker is not None:
-            speaker = _create_speaker(**choice.new_speaker, needs_review=False)
-            new_speakers.append(speaker)
-            resolution = replace(resolution, how="chosen", speaker_id=speaker.id)
-        elif resolution.how == "new":
-            speaker = _create_speaker(**resolution.suggested_speaker(), needs_review=True)
-            new_speakers.append(speaker)
-            resolution = replace(resolution, speaker_id=speaker.id)
-        elif resolution.how == "interviewer" and resolution.speaker_id is None:
-            if created_interviewer is None:
-                created_interviewer = _create_speaker(**interviewer, needs_review=True)
-                new_speakers.append(created_interviewer)
-            resolution = replace(resolution, speaker_id=created_interviewer.id)
-        if _unknown_label(label, resolution, registry):
-            _, created = SpeakerAlias.objects.get_or_create(
-                key=label_key(label), defaults={"speaker_id": resolution.speaker_id, "label": label}
-            )
-            learned = learned or created
-        resolved[label] = resolution
-    return resolved, new_speakers, learned
-
-
 def _warnings(
     transcript: parser.Transcript, labels: list[LabelPlan], registry: Registry
 ) -> list[str]:
     warnings = []
     for plan in labels:
-        if plan.resolution.how == "new":
+        resolution = plan.resolution
+        if resolution.new is not None and resolution.new.review_reason:
             warnings.append(
-                f"No known speaker answers to “{plan.label}”: a new speaker will be created "
-                "and marked for review, unless you pick one."
+                f"“{plan.label}”: {resolution.new.review_reason} A new speaker, "
+                f"“{resolution.new.name}”, will be made and marked for review, unless you pick one."
             )
-        elif plan.resolution.how == "fuzzy":
-            name = registry.speakers[plan.resolution.speaker_id].name
+        elif resolution.how == "fuzzy":
+            name = registry.speakers[resolution.speaker_id].name
             warnings.append(f"“{plan.label}” was matched to {name} by a near spelling: check it.")
     for number, turn in enumerate(transcript.turns, start=1):
         if turn.word_count > LONG_TURN:
@@ -575,10 +970,11 @@ class _Corrections:
 
     @classmethod
     def of(cls, meeting: Meeting) -> _Corrections:
-        speakers, overrides = {}, {}
-        for utterance in meeting.utterances.prefetch_related("overrides"):
+        speakers_, overrides = {}, {}
+        for utterance in meeting.utterances.prefetch_related("overrides").select_related("speaker"):
             key = cls.key(utterance.speaker_label, utterance.text)
-            speakers[key] = utterance.speaker_id
+            if utterance.speaker is None or utterance.speaker.unidentified_in_id is None:
+                speakers_[key] = utterance.speaker_id
             overrides[key] = [
                 {
                     "topic_id": o.topic_id,
@@ -588,17 +984,17 @@ class _Corrections:
                 }
                 for o in utterance.overrides.all()
             ]
-        return cls(speakers, overrides)
+        return cls(speakers_, overrides)
 
     def restore(self, utterances: list[Utterance], chosen: set[str]) -> tuple[int, int]:
         """Re-apply what still fits; how many corrections were kept and how many dropped."""
         kept, found = 0, set()
         for utterance in utterances:
             key = self.key(utterance.speaker_label, utterance.text)
-            if key not in self.speakers:
+            if key not in self.overrides:
                 continue
             found.add(key)
-            old_speaker = self.speakers[key]
+            old_speaker = self.speakers.get(key, utterance.speaker_id)
             if utterance.speaker_label not in chosen and old_speaker != utterance.speaker_id:
                 Utterance.objects.filter(pk=utterance.pk).update(speaker_id=old_speaker)
                 kept += 1
@@ -609,19 +1005,13 @@ class _Corrections:
         return kept, dropped
 
 
-def _create_speaker(**fields) -> Speaker:
-    return Speaker.objects.create(slug=_unique_slug(Speaker, fields["name"]), **fields)
-
-
 # The key under which meeting slugs are claimed with PostgreSQL's advisory locks.
 MEETING_SLUGS = 1_001
 
 
 def _meeting_slug(text: str, taken: set[str]) -> str:
     """A free slug for a new meeting, claimed until the transaction ends, so that another
-    worker's batch under way takes the next one instead of waiting for this one to commit.
-    (Speakers' slugs are not claimed: two batches that name the same new speaker are to meet on
-    it, the second being tried again once the first has committed.)"""
+    worker's batch under way takes the next one instead of waiting for this one to commit."""
 
     def claim(slug: str) -> bool:
         with connection.cursor() as cursor:
@@ -677,33 +1067,64 @@ def _guess_kind(title: str) -> str:
     for words, kind in (
         (("press conference",), Meeting.Kind.PRESS_CONFERENCE),
         (("press availability",), Meeting.Kind.PRESS_AVAILABILITY),
-        (("briefing",), Meeting.Kind.BRIEFING),
+        (("briefing", "gaggle", "press call"), Meeting.Kind.BRIEFING),
         (("interview",), Meeting.Kind.INTERVIEW),
         (("dialogue", "session", "meeting"), Meeting.Kind.DIALOGUE_SESSION),
         (("statement", "remarks"), Meeting.Kind.STATEMENT),
     ):
         if any(word in lowered for word in words):
             return kind
-    return Meeting.Kind.INTERVIEW if interviewer_name(title) else Meeting.Kind.OTHER
+    return Meeting.Kind.INTERVIEW if speakers.interviewer_name(title) else Meeting.Kind.OTHER
+
+
+# -- Editors' corrections ------------------------------------------------------------------------
 
 
 def merge_speakers(keep: Speaker, others: list[Speaker]) -> None:
-    """Make several speakers one: their labels and utterances move to `keep`, which is otherwise
-    left as it is, and the others are deleted."""
+    """Make several speakers one: their labels, roles, terms and utterances move to `keep`,
+    which is otherwise left as it is, and the others are deleted. The labels become the
+    editor's, so the next transcript that uses them resolves to `keep` too."""
     others = [other for other in others if other.pk != keep.pk]
+    if not others:
+        return
     with transaction.atomic():
-        SpeakerAlias.objects.filter(speaker__in=others).update(speaker=keep)
-        Utterance.objects.filter(speaker__in=others).update(speaker=keep)
+        for alias in SpeakerAlias.objects.filter(speaker__in=others):
+            SpeakerAlias.objects.update_or_create(
+                key=alias.key,
+                speaker=keep,
+                defaults={"label": alias.label, "source": SpeakerAlias.Source.EDITOR},
+            )
+        for other in others:
+            # The merged speaker's name is a label of the kept one from now on.
+            SpeakerAlias.objects.get_or_create(
+                key=label_key(other.name),
+                speaker=keep,
+                defaults={"label": other.name, "source": SpeakerAlias.Source.EDITOR},
+            )
+        SpeakerRole.objects.filter(speaker__in=others).exclude(
+            title__in=keep.roles.values("title")
+        ).update(speaker=keep)
+        OfficeTerm.objects.filter(speaker__in=others).update(speaker=keep)
+        Utterance.objects.filter(speaker__in=others).update(speaker=keep, speaker_kind=keep.kind)
         Speaker.objects.filter(pk__in=[other.pk for other in others]).delete()
+        if keep.needs_review:
+            Speaker.objects.filter(pk=keep.pk).update(needs_review=False, review_reason="")
 
 
 def split_alias(alias: SpeakerAlias) -> Speaker:
     """Undo a wrong match: the label becomes a speaker of its own, marked for review, and takes
-    with it the utterances given under that label."""
+    with it the utterances given under that label. The label is the new speaker's from then on,
+    for every transcript to come."""
     with transaction.atomic():
         old = alias.speaker
-        fields = Registry([]).resolve(alias.label).suggested_speaker()
-        speaker = _create_speaker(**fields, needs_review=True)
+        parts = split_label(alias.label)
+        spec = NewSpeaker(
+            name=speakers.title_case(alias.label.strip(" :")),
+            role=Registry([])._label_role(parts),
+            country=parts.country,
+            review_reason="Split off by an editor: give their full name.",
+        )
+        speaker = _create_speaker(spec)
         labels = {
             label
             for label in old.utterances.values_list("speaker_label", flat=True).distinct()
@@ -711,5 +1132,15 @@ def split_alias(alias: SpeakerAlias) -> Speaker:
         }
         old.utterances.filter(speaker_label__in=labels).update(speaker=speaker)
         alias.speaker = speaker
-        alias.save(update_fields=["speaker"])
+        alias.source = SpeakerAlias.Source.EDITOR
+        alias.save(update_fields=["speaker", "source"])
     return speaker
+
+
+def speaker_kind_changed(speaker: Speaker) -> int:
+    """Carry a speaker's kind to their utterances, after an editor changed it."""
+    return (
+        Utterance.objects.filter(speaker=speaker)
+        .exclude(speaker_kind=speaker.kind)
+        .update(speaker_kind=speaker.kind)
+    )

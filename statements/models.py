@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 import datetime as dt
 
 from django.conf import settings
@@ -85,6 +87,26 @@ class MeetingQuerySet(models.QuerySet):
         return self.without_text().annotate(turns=models.Subquery(turns))
 
 
+class Publisher(models.Model):
+    """Who published a transcript: a foreign ministry, a head of government's office, an
+    international organisation. Its country is the government it speaks for (none for an
+    organisation), which says whose offices a generic label such as THE PRESIDENT names."""
+
+    key = models.SlugField(
+        max_length=50, unique=True, help_text="Short name used by manifests, e.g. state."
+    )
+    name = models.CharField(max_length=200, help_text="e.g. U.S. Department of State.")
+    country = models.CharField(max_length=100, blank=True)
+    organisation = models.CharField(max_length=100, blank=True)
+    url = models.URLField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Meeting(models.Model):
     """One transcript: a press conference, briefing, interview or session."""
 
@@ -97,6 +119,11 @@ class Meeting(models.Model):
         STATEMENT = "statement", "Statement"
         OTHER = "other", "Other"
 
+    class TranscriptKind(models.TextChoices):
+        OFFICIAL = "official", "Official transcript"
+        MACHINE = "machine", "Machine transcript"
+        UNOFFICIAL = "unofficial", "Unofficial transcript"
+
     title = models.CharField(max_length=500)
     slug = models.SlugField(max_length=120, unique=True)
     date = models.DateField()
@@ -107,6 +134,16 @@ class Meeting(models.Model):
         max_length=200, blank=True, help_text="The dialogue or summit this meeting belongs to."
     )
     source_url = models.URLField(max_length=500, blank=True)
+    publisher = models.ForeignKey(
+        Publisher,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meetings",
+    )
+    transcript_kind = models.CharField(
+        max_length=16, choices=TranscriptKind.choices, default=TranscriptKind.OFFICIAL
+    )
     raw_text = models.TextField(help_text="The transcript as uploaded, never modified.")
     content_hash = models.CharField(max_length=64, unique=True, editable=False)
     header = models.TextField(blank=True, help_text="Text before the first turn.")
@@ -145,24 +182,45 @@ class Meeting(models.Model):
 
 
 class Speaker(models.Model):
-    """A person who speaks in the archive, with the labels transcripts use for them."""
+    """A person who speaks in the archive, with the labels transcripts use for them.
+
+    An unidentified official (SENIOR ADMINISTRATION OFFICIAL) is no one person across meetings:
+    each such label in each meeting is a speaker of its own, `unidentified_in` that meeting.
+    """
 
     class Kind(models.TextChoices):
         OFFICIAL = "official", "Official"
         JOURNALIST = "journalist", "Journalist"
         MODERATOR = "moderator", "Moderator"
         INTERPRETER = "interpreter", "Interpreter"
-        STAFF = "staff", "Staff"
-        UNIDENTIFIED = "unidentified", "Unidentified"
+        OTHER = "other", "Other"
 
     name = models.CharField(max_length=200, help_text="Canonical name, e.g. Alicia Bárcena Ibarra.")
-    slug = models.SlugField(max_length=120, unique=True)
-    role = models.CharField(max_length=200, blank=True)
-    country = models.CharField(max_length=100, blank=True)
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OFFICIAL)
-    needs_review = models.BooleanField(
-        default=False, help_text="Created from a label that matched no known person."
+    family_name = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="As citations sort it: Bárcena Ibarra for Alicia Bárcena Ibarra.",
     )
+    slug = models.SlugField(max_length=120, unique=True)
+    role = models.CharField(max_length=200, blank=True, help_text="The latest role known.")
+    country = models.CharField(max_length=100, blank=True)
+    organisation = models.CharField(
+        max_length=100, blank=True, help_text="For an international organisation's officials."
+    )
+    outlet = models.CharField(max_length=100, blank=True, help_text="For journalists.")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OFFICIAL)
+    unidentified_in = models.ForeignKey(
+        "Meeting",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="unidentified_speakers",
+        help_text="For an official the transcript does not name: the one meeting they speak in.",
+    )
+    needs_review = models.BooleanField(
+        default=False, help_text="Resolved with too little to go on: check who this is."
+    )
+    review_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -178,19 +236,127 @@ class Speaker(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("statements:speaker", kwargs={"slug": self.slug})
 
+    @property
+    def is_unidentified(self) -> bool:
+        return self.unidentified_in_id is not None
+
+    def role_on(self, date: dt.date | None) -> SpeakerRole | None:
+        """The role held on a date: the one whose term holds it, else the nearest before it,
+        else the first after it (the roles must have been read: `roles.all()`)."""
+        roles = list(self.roles.all())
+        if date is None or not roles:
+            return roles[-1] if roles else None
+        return max(roles, key=lambda role: role.closeness(date))
+
+
+class SpeakerRole(models.Model):
+    """A role a speaker held, from a date to a date where known: a spokesperson later an
+    ambassador has two."""
+
+    class Source(models.TextChoices):
+        REGISTRY = "registry", "The archive's registry"
+        TRANSCRIPT = "transcript", "Read from a transcript"
+        EDITOR = "editor", "Set by an editor"
+
+    speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="roles")
+    title = models.CharField(max_length=200)
+    country = models.CharField(max_length=100, blank=True)
+    organisation = models.CharField(max_length=100, blank=True)
+    start = models.DateField(null=True, blank=True, help_text="Empty: since before the archive.")
+    end = models.DateField(null=True, blank=True, help_text="Empty: still held, or not known.")
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.EDITOR)
+
+    class Meta:
+        ordering = ["speaker", models.F("start").asc(nulls_first=True), "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["speaker", "title", "start"],
+                name="speaker_role_unique_start",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def holds(self, date: dt.date) -> bool:
+        return (self.start is None or self.start <= date) and (self.end is None or date <= self.end)
+
+    def closeness(self, date: dt.date) -> tuple[int, int]:
+        """How well the role fits a date, larger better: held then, else how near its term."""
+        if self.holds(date):
+            return (1, -(self.end or dt.date.max).toordinal())
+        if self.end is not None and self.end < date:
+            return (0, -(date - self.end).days)
+        return (0, -2 * (self.start - date).days)  # a role taken later fits less well
+
+
+class Office(models.Model):
+    """An office whose holder a generic label names: THE PRESIDENT in a White House transcript
+    is whoever was President of the United States on the meeting's date."""
+
+    name = models.CharField(max_length=200, unique=True)
+    country = models.CharField(max_length=100, blank=True)
+    organisation = models.CharField(max_length=100, blank=True)
+    labels = ArrayField(
+        models.CharField(max_length=100),
+        default=list,
+        help_text="Labels that name its holder, one per line: THE PRESIDENT.",
+    )
+    publishers = models.ManyToManyField(
+        Publisher,
+        blank=True,
+        related_name="offices",
+        help_text="Where the labels name this office. None: every publisher of its country.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OfficeTerm(models.Model):
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="terms")
+    speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="terms")
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True, help_text="Empty: still in office.")
+
+    class Meta:
+        ordering = ["office", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "start"], name="office_term_unique_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.speaker} as {self.office} from {self.start}"
+
 
 class SpeakerAlias(models.Model):
-    """A label that resolved to a speaker, e.g. FOREIGN SECRETARY BARCENA."""
+    """A label that resolved to a speaker, e.g. FOREIGN SECRETARY BARCENA, and when it was seen:
+    MR. PRICE is one person in 2022's briefings and may be another in 2030's."""
+
+    class Source(models.TextChoices):
+        REGISTRY = "registry", "The archive's registry"
+        INGEST = "ingest", "Learned from a transcript"
+        EDITOR = "editor", "Set by an editor"
 
     speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="aliases")
     label = models.CharField(max_length=200)
     key = models.CharField(
-        max_length=200, unique=True, help_text="The label folded for case, accents and spacing."
+        max_length=200, help_text="The label folded for case, accents and spacing."
     )
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.EDITOR)
+    first_seen = models.DateField(null=True, blank=True)
+    last_seen = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["label"]
         verbose_name_plural = "speaker aliases"
+        constraints = [
+            models.UniqueConstraint(fields=["key", "speaker"], name="alias_unique_key_speaker")
+        ]
 
     def __str__(self) -> str:
         return self.label
@@ -265,6 +431,13 @@ class Utterance(models.Model):
         help_text="Empty only where the label names no person (QUESTION, MODERATOR).",
     )
     speaker_label = models.CharField(max_length=200, help_text="The label as the source gave it.")
+    # Who is speaking, even where no person is named (Q is a journalist, MODERATOR a moderator).
+    speaker_kind = models.CharField(
+        max_length=16, choices=Speaker.Kind.choices, default=Speaker.Kind.OFFICIAL
+    )
+    outlet = models.CharField(
+        max_length=100, blank=True, help_text="The news outlet a question names as its asker's."
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.STATEMENT)
     text = models.TextField(help_text="The turn's paragraphs, separated by blank lines.")
     via_interpreter = models.BooleanField(default=False)
@@ -311,6 +484,17 @@ class Utterance(models.Model):
     @property
     def paragraphs(self) -> list[str]:
         return self.text.split("\n\n")
+
+    @property
+    def role(self) -> str:
+        """The role the speaker held on the day: read with the row where many are read at once
+        (`speaker_role_on()`, statements/sql/speaker_role_on.sql), else from their roles."""
+        if hasattr(self, "held_role"):
+            return self.held_role or (self.speaker.role if self.speaker else "")
+        if self.speaker is None:
+            return ""
+        held = self.speaker.role_on(self.date)
+        return held.title if held is not None else self.speaker.role
 
 
 class Tagging(models.Model):

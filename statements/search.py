@@ -257,7 +257,11 @@ def _statements(large: bool):
 IGNORED_BY = {"year": {"year", "month"}}
 # Facets counted by grouping the rows of a pass (`base`): what each groups by, and its values.
 GROUPED = {
-    "speaker": ("speaker_id", "speaker_id::text"),
+    # Officials only: reporters, moderators and audiences are no one to filter by.
+    "speaker": (
+        "CASE WHEN speaker_kind = 'official' THEN speaker_id END",
+        "(CASE WHEN speaker_kind = 'official' THEN speaker_id END)::text",
+    ),
     "country": ("country", "country"),
     "year": ("to_char(date, 'YYYY')", "to_char(date, 'YYYY')"),
     "month": ("to_char(date, 'YYYY-MM')", "to_char(date, 'YYYY-MM')"),
@@ -281,7 +285,10 @@ TOPIC_SQL = """
 FEW_ROWS = 1_500
 SPEAKER_COUNTRY = "(SELECT s.country FROM statements_speaker AS s WHERE s.id = u.speaker_id)"
 # What a pass reads of each row.
-PASS_COLUMNS = "u.id, u.speaker_id, u.meeting_id, u.date, u.sequence, u.kind, u.via_interpreter"
+PASS_COLUMNS = (
+    "u.id, u.speaker_id, u.speaker_kind, u.meeting_id, u.date, u.sequence, u.kind, "
+    "u.via_interpreter"
+)
 # What a result shows of its utterance, meeting and speaker (templates/includes/hit.html and the
 # API), read by `_Search.rows()`, each model's columns in the order of its fields, as
 # `Model.from_db()` takes them. All of the utterance but its text, of which only the snippet is
@@ -305,6 +312,7 @@ HIT_SQL = f"""
     SELECT {", ".join(f"u.{c}" for c in HIT_COLUMNS[Utterance])},
            {", ".join(f"m.{c}" for c in HIT_COLUMNS[Meeting])},
            {", ".join(f"s.{c}" for c in HIT_COLUMNS[Speaker])},
+           speaker_role_on(u.speaker_id, u.date),
            {{snippet}}
     FROM statements_utterance AS u
     JOIN statements_meeting AS m ON m.id = u.meeting_id
@@ -595,8 +603,9 @@ class _Search:
             cursor.execute(sql, params)
             found = {}
             for row in cursor.fetchall():
-                utterance, meeting, speaker, snippet = _split(row)
+                utterance, meeting, speaker, held_role, snippet = _split(row)
                 utterance.meeting, utterance.speaker = meeting, speaker
+                utterance.held_role = held_role
                 if self.parsed:
                     utterance.headline = snippet
                 else:
@@ -691,15 +700,15 @@ def _sampled(every: int, words: bool) -> Sql:
     return Sql.all([Sql(f"u.id %% {SAMPLE} = 0"), modulo])  # from the covering index of 1 in 16
 
 
-def _split(row: tuple) -> tuple[Utterance, Meeting, Speaker | None, str]:
+def _split(row: tuple) -> tuple[Utterance, Meeting, Speaker | None, str | None, str]:
     """A row of HIT_SQL as the utterance, its meeting and its speaker (none for an unresolved
-    label), and the snippet's text."""
+    label), the role the speaker held that day, and the snippet's text."""
     made, start = [], 0
     for model, columns in HIT_COLUMNS.items():
         values = row[start : start + len(columns)]
         start += len(columns)
         made.append(None if values[0] is None else model.from_db(connection.alias, columns, values))
-    return (*made, row[start])
+    return (*made, row[start], row[start + 1])
 
 
 def _estimated_rows(rows: Sql) -> int:

@@ -3,7 +3,19 @@ from urllib.parse import quote
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Subquery, Sum
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    Func,
+    Max,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import ExtractYear
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
@@ -178,7 +190,7 @@ def _hit_json(request, utterance: Utterance, snippet: str) -> dict:
         "speaker": speaker
         and {
             "name": speaker.name,
-            "role": speaker.role,
+            "role": utterance.role,
             "country": speaker.country,
             "url": request.build_absolute_uri(speaker.get_absolute_url()),
         },
@@ -195,7 +207,11 @@ def meeting(request, slug):
     utterances = meeting.utterances.select_related("speaker").prefetch_related(
         Prefetch("taggings", queryset=Tagging.objects.select_related("topic"))
     )
-    participants = Speaker.objects.counted(meeting=meeting)
+    participants = Speaker.objects.counted(meeting=meeting).annotate(
+        held_role=Func(
+            F("id"), Value(meeting.date), function="speaker_role_on", output_field=CharField()
+        )
+    )
     topics = Topic.objects.counted(meeting=meeting)
     return render(
         request,
@@ -220,7 +236,8 @@ def meeting_original(request, slug):
 def utterance(request, slug, sequence):
     utterance = get_object_or_404(
         Utterance.objects.select_related("meeting", "speaker").prefetch_related(
-            Prefetch("taggings", queryset=Tagging.objects.select_related("topic"))
+            "speaker__roles",
+            Prefetch("taggings", queryset=Tagging.objects.select_related("topic")),
         ),
         meeting__slug=slug,
         sequence=sequence,

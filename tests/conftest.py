@@ -88,13 +88,13 @@ def chromium():
 
 @pytest.fixture
 def seeded(transactional_db):
-    """The officials and topics migrations 0002 and 0006 seed. A transactional test (a browser
+    """The registry and topics migrations 0021 and 0006 seed. A transactional test (a browser
     test, or one whose ingest workers need committed rows) ends by emptying the tables, and for
     a test that the live server makes transactional, serialized rollback was seen not to bring
     them back: the seeding, which only adds what is missing, is run again."""
     from django.apps import apps
 
-    for migration in ("0002_seed_officials", "0006_seed_topics"):
+    for migration in ("0021_seed_registry", "0006_seed_topics"):
         importlib.import_module(f"statements.migrations.{migration}").seed(apps, None)
 
 

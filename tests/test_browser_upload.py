@@ -30,7 +30,7 @@ def test_an_editor_uploads_fixes_a_speaker_and_finds_the_meeting(page, live_serv
     ).to_be_visible()
     expect(page.locator("#id_meeting-date")).to_have_value("2024-06-03")
     expect(
-        page.get_by_text("No known speaker answers to “WATER COMMISSIONER SALINAS”")
+        page.get_by_text("“WATER COMMISSIONER SALINAS”: Only the label names this speaker")
     ).to_be_visible()
     page.get_by_label("WATER COMMISSIONER SALINAS", exact=True).select_option("new")
     page.get_by_label("Name for WATER COMMISSIONER SALINAS").fill("Adriana Salinas")

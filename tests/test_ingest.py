@@ -40,7 +40,7 @@ def test_the_samples_name_fourteen_officials_and_the_interviewer(archive):
     assert list(speaking.filter(kind="journalist").values_list("name", flat=True)) == [
         "Alejandro Domínguez"
     ]
-    assert Speaker.objects.count() == 15
+    assert speaking.count() == 15
     assert not Speaker.objects.filter(needs_review=True).exists()
 
 
@@ -220,7 +220,7 @@ def test_a_transcript_rolled_back_in_a_batch_leaves_no_speaker_behind(db, monkey
     """What the registry learned from a transcript that failed is forgotten with it: the next
     transcript with the same new label creates the speaker again rather than point at a speaker
     that was rolled back."""
-    classify = ingest_module.classify_turns
+    rows = ingest_module._rows
     calls = []
 
     def failing_once(*args):
@@ -228,9 +228,9 @@ def test_a_transcript_rolled_back_in_a_batch_leaves_no_speaker_behind(db, monkey
         calls.append(args)
         if len(calls) == 1:
             raise IngestError("The disk is full.")
-        return classify(*args)
+        return rows(*args)
 
-    monkeypatch.setattr(ingest_module, "classify_turns", failing_once)
+    monkeypatch.setattr(ingest_module, "_rows", failing_once)
     text = "PRIME MINISTER DUPONT:  Bonjour.\n"
     with batch() as together:
         with pytest.raises(IngestError, match="disk is full"):
@@ -331,7 +331,7 @@ def test_the_ingest_command_loads_a_directory_and_reports_a_summary(db):
     out = io.StringIO()
     call_command("ingest", str(SAMPLES), stdout=out, stderr=io.StringIO())
     assert "5 meetings added (0 already in the archive), 144 utterances" in out.getvalue()
-    assert "0 speakers to review" in out.getvalue()
+    assert "0 new speakers (), 0 to review" in out.getvalue()
     call_command("ingest", str(SAMPLES), stdout=out, stderr=io.StringIO())
     assert "0 meetings added (5 already in the archive)" in out.getvalue()
 
@@ -463,7 +463,9 @@ def test_a_batch_that_keeps_colliding_is_reported_not_raised(db, monkeypatch, tm
     err = io.StringIO()
     with pytest.raises(CommandError, match="1 of 1 transcripts were refused"):
         call_command("ingest", str(tmp_path), "--date=2024-01-02", stdout=io.StringIO(), stderr=err)
-    assert "collided with other workers' 3 times (deadlock detected)" in err.getvalue()
+    assert "small.txt: its batch met another writer's rows 3 times (deadlock detected)" in (
+        err.getvalue()
+    )
     assert "run the command again" in err.getvalue()
     assert not Meeting.objects.exists()
 
@@ -485,9 +487,11 @@ def test_a_batch_another_worker_got_ahead_of_is_tried_again(db, monkeypatch, tmp
 
     monkeypatch.setattr(command, "batch", conflicting_once)
     (tmp_path / "small.txt").write_text(SMALL, encoding="utf-8")
-    info = {"date": dt.date(2024, 1, 2)}
-    summary = command.ingest_batch([tmp_path / "small.txt"], info)
-    assert len(tries) == 2 and (summary.meetings, summary.utterances) == (1, 2)
+    out = io.StringIO()
+    call_command("ingest", str(tmp_path), "--date=2024-01-02", stdout=out)
+    assert len(tries) == 2 and "1 meetings added (0 already in the archive), 2 utterances" in (
+        out.getvalue()
+    )
     assert Meeting.objects.count() == 1 and Utterance.objects.count() == 2
 
 
@@ -528,3 +532,222 @@ def test_the_ingest_command_refuses_bad_files_and_keeps_the_good_ones(db, tmp_pa
     assert "undated.txt: The transcript has no date" in err.getvalue()
     assert "'next Tuesday' is not a date" in err.getvalue()
     assert Meeting.objects.count() == 1
+
+
+# -- Real material: manifests, people, corrections -------------------------------------------
+
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+BRIEFING = """Department Press Briefing – March 1, 2022
+
+Jalina Porter, Principal Deputy Spokesperson
+
+Washington, DC
+
+MS PORTER:  Good afternoon, everyone.
+
+QUESTION:  Thanks. Said Arikat, Al-Quds.  On the Palestinian issue?
+
+MS PORTER:  Thanks, Said.
+
+SENIOR STATE DEPARTMENT OFFICIAL:  On background, let me add one thing.
+
+QUESTION:  Thank you.  Humeyra Pamuk, Reuters.  Can you say more?
+"""
+
+
+def write_manifest(tmp_path, entries: list[tuple[str, str, dict]]) -> Path:
+    """Files under tmp_path/texts and a manifest listing them, as the shared corpus is laid
+    out."""
+    import json
+
+    lines = []
+    for name, text, fields in entries:
+        path = tmp_path / "texts" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        lines.append(json.dumps({"file": name, **fields}))
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return manifest
+
+
+def test_a_manifest_gives_each_file_its_title_date_kind_publisher_and_source(db, tmp_path):
+    manifest = write_manifest(
+        tmp_path,
+        [
+            (
+                "state/2022/briefing.txt",
+                BRIEFING,
+                {
+                    "source": "state",
+                    "title": "Department Press Briefing – March 1, 2022",
+                    "date": "2022-03-01",
+                    "kind": "press briefing",
+                    "source_url": "https://www.state.gov/briefings/department-press-briefing-march-1-2022/",
+                },
+            )
+        ],
+    )
+    out = io.StringIO()
+    call_command(
+        "ingest", "--manifest", str(manifest), "--root", str(tmp_path / "texts"), stdout=out
+    )
+    meeting = Meeting.objects.get()
+    assert (meeting.date, meeting.kind, meeting.publisher.key, meeting.source_url) == (
+        dt.date(2022, 3, 1),
+        "briefing",
+        "state",
+        "https://www.state.gov/briefings/department-press-briefing-march-1-2022/",
+    )
+    assert "1 meetings added (0 already in the archive), 5 utterances" in out.getvalue()
+    # Loading it again adds nothing.
+    call_command(
+        "ingest", "--manifest", str(manifest), "--root", str(tmp_path / "texts"), stdout=out
+    )
+    assert "0 meetings added (1 already in the archive)" in out.getvalue()
+    assert Meeting.objects.count() == 1
+
+
+def test_a_briefing_s_people_are_named_in_full_and_its_questions_keep_their_outlets(db):
+    ingest(BRIEFING, MeetingInfo(date=dt.date(2022, 3, 1), publisher="state", kind="briefing"))
+    turns = list(Utterance.objects.order_by("sequence").select_related("speaker"))
+    porter = turns[0].speaker
+    assert (porter.name, porter.role, porter.country, porter.needs_review) == (
+        "Jalina Porter",
+        "Principal Deputy Spokesperson, Department of State",  # the registry's wording
+        "United States",
+        False,
+    )
+    assert [(u.speaker_kind, u.kind, u.outlet) for u in turns if u.speaker_label == "QUESTION"] == [
+        ("journalist", "question", "Al-Quds"),
+        ("journalist", "question", "Reuters"),
+    ]
+    anonymous = turns[3].speaker
+    assert (anonymous.unidentified_in, anonymous.kind, turns[3].speaker_kind) == (
+        turns[3].meeting,
+        "official",
+        "official",
+    )
+
+
+def test_an_anonymous_official_is_one_speaker_per_meeting_not_one_across_meetings(db):
+    for day in (1, 2):
+        ingest(
+            f"SENIOR ADMINISTRATION OFFICIAL:  Briefing {day}.\n\nQ  And?\n",
+            MeetingInfo(date=dt.date(2022, 3, day), publisher="whitehouse"),
+        )
+    anonymous = Speaker.objects.filter(unidentified_in__isnull=False)
+    assert anonymous.count() == 2
+    assert {s.utterances.count() for s in anonymous} == {1}
+    assert len({s.slug for s in anonymous}) == 2
+
+
+def test_a_merge_made_in_the_admin_holds_for_the_transcripts_that_come_after(db):
+    first = ingest("MR. ICEBERG:  Hello.\n", MeetingInfo(date=dt.date(2022, 1, 2)))
+    stray = first.new_speakers[0]
+    real = Speaker.objects.create(name="Hans Iceberg", slug="hans-iceberg", kind="other")
+    ingest_module.merge_speakers(real, [stray])
+    later = ingest("MR. ICEBERG:  Hello again.\n", MeetingInfo(date=dt.date(2030, 1, 2)))
+    assert later.new_speakers == []
+    assert set(Utterance.objects.values_list("speaker__name", flat=True)) == {"Hans Iceberg"}
+
+
+def test_a_split_made_in_the_admin_holds_for_the_transcripts_that_come_after(db):
+    text = "SECRETARY BLINKEN:  Thank you.\n\nMR. BLINKENS:  Hello.\n"
+    ingest(text, MeetingInfo(date=dt.date(2022, 1, 2), publisher="state"))
+    blinken = Speaker.objects.get(name="Antony J. Blinken")
+    alias = SpeakerAlias.objects.get(key="mr blinkens")  # matched by a near spelling
+    assert alias.speaker == blinken
+    split = ingest_module.split_alias(alias)
+    assert Utterance.objects.get(speaker_label="MR. BLINKENS").speaker == split
+    again = ingest("MR. BLINKENS:  Once more.\n", MeetingInfo(date=dt.date(2022, 1, 3)))
+    assert again.meeting.utterances.get().speaker == split
+
+
+def test_a_role_set_in_the_admin_is_kept_when_later_transcripts_say_otherwise(db):
+    from statements.models import SpeakerRole
+
+    text = "Jalina Porter, Principal Deputy Spokesperson\n\nMS PORTER:  Good afternoon.\n"
+    ingest(text, MeetingInfo(date=dt.date(2022, 3, 1), publisher="state"))
+    porter = Speaker.objects.get(name="Jalina Porter")
+    porter.roles.all().delete()
+    SpeakerRole.objects.create(
+        speaker=porter,
+        title="Deputy Spokesperson",
+        start=dt.date(2021, 1, 1),
+        end=dt.date(2023, 1, 1),
+        source="editor",
+    )
+    ingest(
+        text.replace("afternoon", "morning"),
+        MeetingInfo(date=dt.date(2022, 3, 2), publisher="state"),
+    )
+    assert list(porter.roles.values_list("title", flat=True)) == ["Deputy Spokesperson"]
+    turn = Utterance.objects.select_related("speaker").get(meeting__date="2022-03-02")
+    assert turn.role == "Deputy Spokesperson"
+
+
+def test_the_role_shown_is_the_one_held_on_the_meeting_s_date(db):
+    for day, text in (
+        (dt.date(2022, 3, 1), "MR. PRICE:  Good afternoon.\n"),
+        (dt.date(2024, 3, 1), "MR. PRICE:  Hello.\n"),
+    ):
+        ingest(text, MeetingInfo(date=day, publisher="state"))
+    roles = {u.date.year: u.role for u in Utterance.objects.select_related("speaker")}
+    assert roles == {
+        2022: "Department Spokesperson",
+        2024: "Deputy to the U.S. Ambassador to the United Nations",
+    }
+
+
+def test_parse_health_reports_what_the_parser_made_of_a_folder(tmp_path):
+    (tmp_path / "good.txt").write_text(BRIEFING, encoding="utf-8")
+    (tmp_path / "statement.txt").write_text(
+        "The United States welcomes the news.\n", encoding="utf-8"
+    )
+    (tmp_path / "long.txt").write_text("THE PRESIDENT:  " + "word " * 5001 + "\n", encoding="utf-8")
+    out = io.StringIO()
+    call_command("parse_health", str(tmp_path), stdout=out)
+    report = out.getvalue()
+    assert "3 files: 2 with speaker turns" in report
+    assert "Words lost: 0 in 0 files." in report
+    assert "statement.txt: no line opens with anything like a speaker label" in report
+    assert "Turns over 5,000 words: 1." in report
+    assert "CAPITALS:" in report and "senior state department official" in report
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus (../shared/corpus) is absent")
+def test_real_briefings_from_the_corpus_resolve_their_regular_speakers(db, tmp_path):
+    """Three real transcripts from the shared corpus, read from its archive without unpacking
+    it all: their speakers are people with full names and roles."""
+    import json
+    import tarfile
+
+    wanted = {
+        "state/2022/2022-02-01-department-press-briefing-february-1-2022.txt",
+        "whitehouse/2022/2022-01-20-press-briefing-by-press-secretary-jen-psaki-january-20-2022.txt",
+    }
+    entries = {}
+    for line in (CORPUS / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        if entry["file"] in wanted:
+            entries[entry["file"]] = entry
+    with tarfile.open(CORPUS / "transcripts.tar.xz") as archive:
+        for member in archive:
+            if member.name in entries:
+                text = archive.extractfile(member).read().decode("utf-8")
+                fields = entries[member.name]
+                ingest(
+                    text,
+                    MeetingInfo(
+                        title=fields["title"],
+                        date=dt.date.fromisoformat(fields["date"]),
+                        kind="briefing",
+                        publisher=fields["source"],
+                    ),
+                )
+    names = set(Speaker.objects.filter(utterances__isnull=False).values_list("name", flat=True))
+    assert {"Ned Price", "Jen Psaki"} <= names
+    assert not Utterance.objects.filter(
+        speaker_label__in=["Q", "QUESTION"], speaker__isnull=False
+    ).exists()

@@ -113,7 +113,7 @@ def test_an_upload_is_previewed_before_anything_is_saved(client, editor):
     assert archive_size() == before
     assert 'value="Remarks at the Lima Summit"' in page  # title and date from the header
     assert 'value="2024-05-21"' in page
-    assert "No known speaker answers to “PRIME MINISTER DUPONT”" in page
+    assert "“PRIME MINISTER DUPONT”: Only the label names this speaker" in page
     assert "Antony J. Blinken" in page
     assert page.count('class="text"') == 3
     assert "Lima, Peru" in page
@@ -150,7 +150,7 @@ def test_confirming_writes_the_meeting_with_the_editor_s_speakers(client, editor
 def test_an_editor_can_pick_another_existing_speaker(client, editor):
     url = preview_url(send(client, "lima.txt", LIMA.encode()))
     garland = Speaker.objects.get(name="Merrick B. Garland")
-    confirm(client, url, **{"label-choice_1": str(garland.pk)})
+    confirm(client, url, **{"label-choice_1": "other", "label-other_1": str(garland.pk)})
     meeting = Meeting.objects.get()
     assert meeting.utterances.get(sequence=2).speaker == garland
 
