@@ -3,17 +3,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from statements.ingest import ingest
-from tests.conftest import sample_info, sample_paths
-
 # The live server sees only committed rows; serialized rollback puts the seeded officials back.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def live_archive(seeded):
-    for path in sample_paths():
-        ingest(path.read_text(encoding="utf-8"), sample_info(path))
 
 
 def facet_count(page, facet: str, label: str) -> str:
