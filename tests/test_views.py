@@ -231,3 +231,9 @@ def test_a_permalink_offers_the_quote_bibtex_csl_json_and_ris(client, lima):
     quoted = html.unescape(re.search(r'<textarea id="quoted"[^>]*>(.*?)</textarea>', page, re.S)[1])
     assert quoted.startswith("“We have no answers on xylazine today.\n\nNamashkar, friends: ")
     assert "Antony J. Blinken (Secretary of State, United States), in “Remarks in Lima”" in quoted
+
+
+def test_a_speaker_s_labels_and_topics_come_before_the_long_list_of_appearances(client, archive):
+    page = client.get("/speakers/antony-j-blinken/").content.decode()
+    assert page.index('id="q"') < page.index('id="appears-as"') < page.index('id="appearances"')
+    assert page.index('id="speaker-topics"') < page.index('<ol class="timeline">')
