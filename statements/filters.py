@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 import django_filters
 from django import forms
-from django.db.models import CharField, Exists, Func, OuterRef, Value
-from django.db.models.functions import Lower
+from django.core.cache import cache
+from django.db.models import CharField, Count, Exists, Func, Max, OuterRef, Value
+from django.db.models.functions import ExtractYear, Lower
 from django.db.models.query import EmptyQuerySet
 
 from statements.models import Meeting, Speaker, Topic, Utterance
@@ -264,20 +265,60 @@ SOURCE_HOST = Func(
 )
 
 
-def place_choices():
-    places = Meeting.objects.exclude(location="").values_list("location", flat=True)
-    return [(place, place) for place in places.distinct().order_by("location")]
+def archive_version() -> str:
+    """What changes whenever the meetings or the speakers do (an ingest, a replacement, a
+    deletion, a merge or a split): a cache key for what is read from all of them."""
+    meeting_count = Meeting.objects.count()
+    # Apart from the count, from its own index: together, every row's would be read (16 ms).
+    last = Meeting.objects.aggregate(last=Max("updated_at"))["last"]
+    changed = last.timestamp() if last else 0
+    return f"{meeting_count}:{changed}:{Speaker.objects.count()}"
 
 
-def source_choices():
-    hosts = (
-        Meeting.objects.annotate(host=SOURCE_HOST)
-        .exclude(host=None)
-        .values_list("host", flat=True)
-        .distinct()
-        .order_by("host")
-    )
-    return [(host, host) for host in hosts]
+# The meetings list offers the participants of the most meetings (a select of every speaker of a
+# large archive would be thousands long); any other is chosen from their speaker page.
+PARTICIPANTS_OFFERED = 300
+
+
+def meeting_choices() -> dict[str, list[tuple[str, str]]]:
+    """What the meetings list's filters offer: the years with meetings (and how many), the
+    places, the sources and the participants of the most meetings. Reading them takes a pass over
+    every meeting and every speaker's meetings, so they are kept in the cache while the meetings
+    and speakers are unchanged, and ten minutes at most."""
+
+    def read() -> dict[str, list[tuple[str, str]]]:
+        years = (
+            Meeting.objects.annotate(year=ExtractYear("date"))
+            .values_list("year")
+            .annotate(count=Count("*"))
+            .order_by("-year")
+        )
+        places = Meeting.objects.exclude(location="").values_list("location", flat=True)
+        hosts = (
+            Meeting.objects.annotate(host=SOURCE_HOST)
+            .exclude(host=None)
+            .values_list("host", flat=True)
+            .distinct()
+            .order_by("host")
+        )
+        # Counted from the (speaker, meeting) index alone.
+        busiest = (
+            Utterance.objects.exclude(speaker=None)
+            .order_by()
+            .values_list("speaker")
+            .annotate(meetings=Count("meeting", distinct=True))
+            .order_by("-meetings", "speaker")
+            .values_list("speaker", flat=True)[:PARTICIPANTS_OFFERED]
+        )
+        participants = Speaker.objects.filter(pk__in=list(busiest)).order_by("name")
+        return {
+            "year": [(str(year), f"{year} ({count:,})") for year, count in years],
+            "place": [(place, place) for place in places.distinct().order_by("location")],
+            "source": [(host, host) for host in hosts],
+            "speaker": list(participants.values_list("slug", "name")),
+        }
+
+    return cache.get_or_set(f"meeting-choices:{archive_version()}", read, timeout=600)
 
 
 class MeetingFilter(django_filters.FilterSet):
@@ -300,7 +341,7 @@ class MeetingFilter(django_filters.FilterSet):
     place = django_filters.ChoiceFilter(
         label="Place",
         field_name="location",
-        choices=place_choices,
+        choices=lambda: meeting_choices()["place"],
         error_messages={"invalid_choice": "No meeting in the archive took place in “%(value)s”."},
     )
     speaker = django_filters.ModelChoiceFilter(
@@ -312,7 +353,7 @@ class MeetingFilter(django_filters.FilterSet):
     )
     source = django_filters.ChoiceFilter(
         label="Source",
-        choices=source_choices,
+        choices=lambda: meeting_choices()["source"],
         method="from_source",
         error_messages={"invalid_choice": "No meeting in the archive comes from “%(value)s”."},
     )

@@ -5,8 +5,7 @@ from urllib.parse import quote
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Subquery, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery, Sum
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -14,7 +13,14 @@ from django.utils import timezone
 
 from statements import search as search_
 from statements.citations import bibtex, csl_json, plain_citation, ris
-from statements.filters import SORTS, MeetingFilter, MonthField, UtteranceFilter
+from statements.filters import (
+    SORTS,
+    MeetingFilter,
+    MonthField,
+    UtteranceFilter,
+    archive_version,
+    meeting_choices,
+)
 from statements.markup import render_snippet
 from statements.models import Meeting, Speaker, Tagging, Topic, Utterance
 
@@ -241,21 +247,17 @@ def _archive_counts() -> dict[str, int]:
     utterances takes 50 ms, so the counts are kept in the cache while the meetings and the
     speakers are unchanged (an ingest, a replacement, a deletion, a merge or a split changes
     them), and ten minutes at most."""
-    meeting_count = Meeting.objects.count()
-    # Apart from the count, from its own index: together, every row's would be read (16 ms).
-    last = Meeting.objects.aggregate(last=Max("updated_at"))["last"]
-    changed = last.timestamp() if last else 0
-    key = f"archive-counts:{meeting_count}:{changed}:{Speaker.objects.count()}"
+    version = archive_version()
 
     def count() -> dict[str, int]:
         speaking = Utterance.objects.filter(speaker=OuterRef("pk"))
         return {
-            "meeting_count": meeting_count,
+            "meeting_count": Meeting.objects.count(),
             "utterance_count": Utterance.objects.count(),
             "speaker_count": Speaker.objects.filter(Exists(speaking)).count(),
         }
 
-    return cache.get_or_set(key, count, timeout=600)
+    return cache.get_or_set(f"archive-counts:{version}", count, timeout=600)
 
 
 LISTED_FACETS = ["speaker", "country", "topic", "meeting", "kind", "interpreted"]
@@ -572,23 +574,19 @@ def meetings(request):
 
 
 def _meeting_options(form) -> dict[str, list[tuple[str, str]]]:
-    """Each filter's options: the years that have meetings, with how many; the speakers who
-    spoke in one; the kinds, places and sources as the form offers them."""
-    years = (
-        Meeting.objects.annotate(year=ExtractYear("date"))
-        .values_list("year")
-        .annotate(count=Count("*"))
-        .order_by("-year")
-    )
-    spoke = Utterance.objects.filter(speaker=OuterRef("pk"))
+    """Each filter's options (`filters.meeting_choices()`), the participant chosen among them
+    even when not among those offered."""
+    offered = meeting_choices()
+    participants = offered["speaker"]
+    chosen = form.cleaned_data.get("speaker") if form.is_valid() else None
+    if chosen and chosen.slug not in dict(participants):
+        participants = sorted([*participants, (chosen.slug, chosen.name)], key=lambda p: p[1])
     return {
-        "kind": [choice for choice in form.fields["kind"].choices if choice[0]],
-        "year": [(str(year), f"{year} ({count:,})") for year, count in years],
-        "place": [choice for choice in form.fields["place"].choices if choice[0]],
-        "speaker": list(
-            Speaker.objects.filter(Exists(spoke)).order_by("name").values_list("slug", "name")
-        ),
-        "source": [choice for choice in form.fields["source"].choices if choice[0]],
+        "kind": Meeting.Kind.choices,
+        "year": offered["year"],
+        "place": offered["place"],
+        "speaker": participants,
+        "source": offered["source"],
     }
 
 

@@ -237,3 +237,20 @@ def test_a_speaker_s_labels_and_topics_come_before_the_long_list_of_appearances(
     page = client.get("/speakers/antony-j-blinken/").content.decode()
     assert page.index('id="q"') < page.index('id="appears-as"') < page.index('id="appearances"')
     assert page.index('id="speaker-topics"') < page.index('<ol class="timeline">')
+
+
+def test_the_meetings_list_offers_the_busiest_participants_and_any_one_chosen(
+    client, archive, monkeypatch
+):
+    monkeypatch.setattr("statements.filters.PARTICIPANTS_OFFERED", 1)
+    page = client.get("/meetings/").content.decode()
+    offered = re.findall(
+        r'<option value="([\w-]+)"', page.split('id="m-speaker"')[1].split("</select>")[0]
+    )
+    assert offered == ["antony-j-blinken"]  # in all five meetings
+    chosen = client.get("/meetings/", {"speaker": "merrick-b-garland"}).content.decode()
+    assert '<option value="merrick-b-garland" selected>Merrick B. Garland</option>' in chosen
+    # A speaker page with more meetings than it lists points to all of them here.
+    monkeypatch.setattr("statements.views.APPEARANCES_SHOWN", 1)
+    speaker = client.get("/speakers/antony-j-blinken/").content.decode()
+    assert 'href="/meetings/?speaker=antony-j-blinken">the meetings list</a>' in speaker
