@@ -162,7 +162,8 @@ def test_a_snippet_keeps_a_correction_struck(client, lima):
     "rows() needs to hand it the turn with <s> written as ~~ (the integrator's module)",
 )
 def test_a_searched_snippet_keeps_a_struck_html_tag(client, lima):
-    snippet = client.get("/api/search", {"q": "answers"}).json()["results"][0]["snippet_html"]
+    found = client.get("/api/search", {"q": "answers", "meeting": lima.slug}).json()
+    snippet = found["results"][0]["snippet_html"]
     assert "<del>questions</del> <mark>answers</mark>" in snippet
 
 
