@@ -67,7 +67,7 @@ def home(request):
         )
         context["active_filters"] = _chips(filterset, results)
         context["kept_for_filters"] = _kept_for_filters(request, results)
-        context["years"] = year_chart(results.facets["year"])
+        context["years"] = _year_chart(results.facets["year"])
         context["title"] = _search_title(filterset.form.cleaned_data, results)
         # The search, for each result's links to its quote and its transcript to come back to.
         context["back"] = quote(request.GET.urlencode())
@@ -200,11 +200,11 @@ def _search_title(data: dict, results: search_.Results) -> str:
 
 
 def _either(values: list[str]) -> str:
-    """ "A", "A or B", "A, B or C"."""
+    """Values as a list in words: "A", "A or B", "A, B or C"."""
     return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
 
 
-def year_chart(facet: search_.Facet) -> dict:
+def _year_chart(facet: search_.Facet) -> dict:
     """A year facet as a chart: every year from its first to its last, those without a match
     counted 0 rather than left out (2023 would sit next to 2025), and the chart in words."""
     counted = {int(value.value): value for value in facet.values}
@@ -234,6 +234,7 @@ def _figure(count: int) -> str:
 
 
 def _both(values: list[str]) -> str:
+    """Values as a list in words: "A", "A and B", "A, B and C"."""
     return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} and {values[-1]}"
 
 
@@ -533,7 +534,7 @@ def topic(request, slug):
         {
             "topic": topic,
             "total": results.total,
-            "years": year_chart(facets["year"]),
+            "years": _year_chart(facets["year"]),
             "speakers": [speakers[v.value] for v in facets["speaker"].values][:10],
             "meetings": meetings,
         },
@@ -578,7 +579,7 @@ def _meeting_options(form) -> dict[str, list[tuple[str, str]]]:
     even when not among those offered."""
     offered = meeting_choices()
     participants = offered["speaker"]
-    chosen = form.cleaned_data.get("speaker") if form.is_valid() else None
+    chosen = form.cleaned_data.get("speaker")  # there when valid, whatever the other fields
     if chosen and chosen.slug not in dict(participants):
         participants = sorted([*participants, (chosen.slug, chosen.name)], key=lambda p: p[1])
     return {

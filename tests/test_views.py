@@ -251,6 +251,10 @@ def test_the_meetings_list_offers_the_busiest_participants_and_any_one_chosen(
     assert offered == ["antony-j-blinken"]  # in all five meetings
     chosen = client.get("/meetings/", {"speaker": "merrick-b-garland"}).content.decode()
     assert '<option value="merrick-b-garland" selected>Merrick B. Garland</option>' in chosen
+    # Kept when another filter is refused, so that the form can be sent again as it was.
+    refused = client.get("/meetings/", {"speaker": "merrick-b-garland", "year": "twenty"})
+    assert refused.status_code == 400
+    assert '<option value="merrick-b-garland" selected>' in refused.content.decode()
     # A speaker page with more meetings than it lists points to all of them here.
     monkeypatch.setattr("statements.views.APPEARANCES_SHOWN", 1)
     speaker = client.get("/speakers/antony-j-blinken/").content.decode()
