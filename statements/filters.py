@@ -8,6 +8,9 @@ from dataclasses import dataclass
 
 import django_filters
 from django import forms
+from django.core.cache import cache
+from django.db.models import CharField, Count, Exists, Func, Max, OuterRef, Value
+from django.db.models.functions import ExtractYear, Lower
 from django.db.models.query import EmptyQuerySet
 
 from statements.models import Meeting, Speaker, Topic, Utterance
@@ -15,6 +18,7 @@ from statements.models import Meeting, Speaker, Topic, Utterance
 SORTS = [("relevance", "Relevance"), ("newest", "Newest first"), ("oldest", "Oldest first")]
 INTERPRETED = [("yes", "Interpreted"), ("no", "Not interpreted")]
 FIRST_YEAR = 1945
+DATE_MESSAGE = "That is not a date: write it as year, month and day, such as 2023-10-05."
 
 
 @dataclass(frozen=True)
@@ -105,26 +109,85 @@ class UtteranceFilter(django_filters.FilterSet):
     with every filter but its own, so the filtering here is done by `conditions()`.
     """
 
-    q = django_filters.CharFilter(label="Search", max_length=500, method="keep")
+    # Messages in plain words, for the page beside each field and for the API.
+    q = django_filters.CharFilter(
+        label="Search",
+        max_length=500,
+        method="keep",
+        error_messages={
+            "max_length": "Search words can be at most %(limit_value)d characters long "
+            "(these are %(show_value)d)."
+        },
+    )
     speaker = django_filters.ModelMultipleChoiceFilter(
-        label="Official", queryset=Speaker.objects.all(), to_field_name="slug", method="keep"
+        label="Official",
+        queryset=Speaker.objects.all(),
+        to_field_name="slug",
+        method="keep",
+        error_messages={"invalid_choice": "No one in the archive goes by “%(value)s”."},
     )
-    country = django_filters.MultipleChoiceFilter(choices=country_choices, method="keep")
+    country = django_filters.MultipleChoiceFilter(
+        choices=country_choices,
+        method="keep",
+        error_messages={"invalid_choice": "No one in the archive is from “%(value)s”."},
+    )
     topic = django_filters.ModelMultipleChoiceFilter(
-        queryset=Topic.objects.all(), to_field_name="slug", method="keep"
+        queryset=Topic.objects.all(),
+        to_field_name="slug",
+        method="keep",
+        error_messages={"invalid_choice": "There is no topic “%(value)s”."},
     )
-    year = django_filters.MultipleChoiceFilter(choices=year_choices, method="keep")
-    month = MonthFilter(method="keep")
+    year = django_filters.MultipleChoiceFilter(
+        choices=year_choices,
+        method="keep",
+        error_messages={
+            "invalid_choice": f"“%(value)s” is not a year from {FIRST_YEAR} to next year."
+        },
+    )
+    month = MonthFilter(
+        method="keep",
+        error_messages={
+            "invalid_choice": "“%(value)s” is not a month: write it as year and month, "
+            "such as 2023-10."
+        },
+    )
     meeting = django_filters.ModelMultipleChoiceFilter(
-        queryset=Meeting.objects.all(), to_field_name="slug", method="keep"
+        queryset=Meeting.objects.all(),
+        to_field_name="slug",
+        method="keep",
+        error_messages={"invalid_choice": "There is no meeting “%(value)s”."},
     )
     kind = django_filters.MultipleChoiceFilter(
-        label="Kind of utterance", choices=Utterance.Kind.choices, method="keep"
+        label="Kind of utterance",
+        choices=Utterance.Kind.choices,
+        method="keep",
+        error_messages={
+            "invalid_choice": "“%(value)s” is not a kind of utterance: they are statements, "
+            "questions, answers and moderation."
+        },
     )
-    interpreted = django_filters.MultipleChoiceFilter(choices=INTERPRETED, method="keep")
-    date_from = django_filters.DateFilter(label="From", method="keep")
-    date_to = django_filters.DateFilter(label="To", method="keep")
-    sort = django_filters.ChoiceFilter(choices=SORTS, method="keep", empty_label=None)
+    interpreted = django_filters.MultipleChoiceFilter(
+        label="Interpretation",
+        choices=INTERPRETED,
+        method="keep",
+        error_messages={"invalid_choice": "“%(value)s” is neither yes nor no."},
+    )
+    date_from = django_filters.DateFilter(
+        label="From", method="keep", error_messages={"invalid": DATE_MESSAGE}
+    )
+    date_to = django_filters.DateFilter(
+        label="To", method="keep", error_messages={"invalid": DATE_MESSAGE}
+    )
+    sort = django_filters.ChoiceFilter(
+        label="Order",
+        choices=SORTS,
+        method="keep",
+        empty_label=None,
+        error_messages={
+            "invalid_choice": "“%(value)s” is not an order: results come by relevance, "
+            "newest first or oldest first."
+        },
+    )
 
     class Meta:
         model = Utterance
@@ -190,3 +253,118 @@ class UtteranceFilter(django_filters.FilterSet):
 
 def _between(first: dt.date, last: dt.date) -> Sql:
     return Sql("u.date BETWEEN %s AND %s", (first, last))
+
+
+# The host a meeting's transcript was published at, "state.gov" for https://www.state.gov/...:
+# its source until meetings record their publisher.
+SOURCE_HOST = Func(
+    Lower("source_url"),
+    Value(r"^[a-z][a-z0-9+.-]*://(?:www\.)?([^/:?#]+)"),
+    function="substring",
+    output_field=CharField(),
+)
+
+
+def archive_version() -> str:
+    """What changes whenever the meetings or the speakers do (an ingest, a replacement, a
+    deletion, a merge or a split): a cache key for what is read from all of them."""
+    meeting_count = Meeting.objects.count()
+    # Apart from the count, from its own index: together, every row's would be read (16 ms).
+    last = Meeting.objects.aggregate(last=Max("updated_at"))["last"]
+    changed = last.timestamp() if last else 0
+    return f"{meeting_count}:{changed}:{Speaker.objects.count()}"
+
+
+# The meetings list offers the participants of the most meetings (a select of every speaker of a
+# large archive would be thousands long); any other is chosen from their speaker page.
+PARTICIPANTS_OFFERED = 300
+
+
+def meeting_choices() -> dict[str, list[tuple[str, str]]]:
+    """What the meetings list's filters offer: the years with meetings (and how many), the
+    places, the sources and the participants of the most meetings. Reading them takes a pass over
+    every meeting and every speaker's meetings, so they are kept in the cache while the meetings
+    and speakers are unchanged, and ten minutes at most."""
+
+    def read() -> dict[str, list[tuple[str, str]]]:
+        years = (
+            Meeting.objects.annotate(year=ExtractYear("date"))
+            .values_list("year")
+            .annotate(count=Count("*"))
+            .order_by("-year")
+        )
+        places = Meeting.objects.exclude(location="").values_list("location", flat=True)
+        hosts = (
+            Meeting.objects.annotate(host=SOURCE_HOST)
+            .exclude(host=None)
+            .values_list("host", flat=True)
+            .distinct()
+            .order_by("host")
+        )
+        # Counted from the (speaker, meeting) index alone.
+        busiest = (
+            Utterance.objects.exclude(speaker=None)
+            .order_by()
+            .values_list("speaker")
+            .annotate(meetings=Count("meeting", distinct=True))
+            .order_by("-meetings", "speaker")
+            .values_list("speaker", flat=True)[:PARTICIPANTS_OFFERED]
+        )
+        participants = Speaker.objects.filter(pk__in=list(busiest)).order_by("name")
+        return {
+            "year": [(str(year), f"{year} ({count:,})") for year, count in years],
+            "place": [(place, place) for place in places.distinct().order_by("location")],
+            "source": [(host, host) for host in hosts],
+            "speaker": list(participants.values_list("slug", "name")),
+        }
+
+    return cache.get_or_set(f"meeting-choices:{archive_version()}", read, timeout=600)
+
+
+class MeetingFilter(django_filters.FilterSet):
+    """The meetings list's filters, validated; every one lives in the URL, as the search's do."""
+
+    kind = django_filters.ChoiceFilter(
+        label="Kind",
+        choices=Meeting.Kind.choices,
+        error_messages={"invalid_choice": "“%(value)s” is not a kind of meeting."},
+    )
+    year = django_filters.ChoiceFilter(
+        label="Year",
+        field_name="date",
+        lookup_expr="year",
+        choices=year_choices,
+        error_messages={
+            "invalid_choice": f"“%(value)s” is not a year from {FIRST_YEAR} to next year."
+        },
+    )
+    place = django_filters.ChoiceFilter(
+        label="Place",
+        field_name="location",
+        choices=lambda: meeting_choices()["place"],
+        error_messages={"invalid_choice": "No meeting in the archive took place in “%(value)s”."},
+    )
+    speaker = django_filters.ModelChoiceFilter(
+        label="Participant",
+        queryset=Speaker.objects.all(),
+        to_field_name="slug",
+        method="with_participant",
+        error_messages={"invalid_choice": "No one in the archive goes by “%(value)s”."},
+    )
+    source = django_filters.ChoiceFilter(
+        label="Source",
+        choices=lambda: meeting_choices()["source"],
+        method="from_source",
+        error_messages={"invalid_choice": "No meeting in the archive comes from “%(value)s”."},
+    )
+
+    class Meta:
+        model = Meeting
+        fields: list[str] = []
+
+    def with_participant(self, queryset, name, speaker):
+        spoke = Utterance.objects.filter(meeting=OuterRef("pk"), speaker=speaker)
+        return queryset.filter(Exists(spoke))
+
+    def from_source(self, queryset, name, host):
+        return queryset.alias(host=SOURCE_HOST).filter(host=host)

@@ -1,7 +1,9 @@
+import datetime as dt
 from collections import defaultdict
 from urllib.parse import quote
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import (
     CharField,
@@ -9,34 +11,31 @@ from django.db.models import (
     Exists,
     F,
     Func,
-    Max,
     OuterRef,
     Prefetch,
     Subquery,
     Sum,
     Value,
 )
-from django.db.models.functions import ExtractYear
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
 from statements import search as search_
-from statements.citations import bibtex, plain_citation
-from statements.filters import SORTS, UtteranceFilter
+from statements.citations import bibtex, csl_json, plain_citation, ris
+from statements.filters import (
+    SORTS,
+    MeetingFilter,
+    MonthField,
+    UtteranceFilter,
+    archive_version,
+    meeting_choices,
+)
+from statements.markup import render_snippet
 from statements.models import Meeting, Speaker, Tagging, Topic, Utterance
 
 MAX_PAGE = 10_000
-
-
-def bad_request(request, message: str, errors=None):
-    return render(
-        request,
-        "statements/bad_request.html",
-        {"message": message, "errors": errors or {}},
-        status=400,
-    )
 
 
 def _run_search(request, landing: bool = False):
@@ -61,9 +60,7 @@ def home(request):
     """The search page, and with nothing asked yet, the archive at a glance."""
     filterset, results, error = _run_search(request, landing=True)
     if error is not None:
-        if isinstance(error, str):
-            return bad_request(request, error)
-        return bad_request(request, "Some search parameters are not valid.", error)
+        return _search_refused(request, filterset, error)
     asked = results is not None  # a landing request that asks nothing is not searched
     context = {
         "filterset": filterset,
@@ -72,7 +69,7 @@ def home(request):
         "asked": asked,
         "sorts": SORTS,
         "kept_for_query": _kept(request, {"q", "page"}),
-        "kept_for_dates": _kept(request, {"date_from", "date_to", "page"}),
+        "title": "Search",
     }
     if results is not None:
         context["facets"] = [results.facets[name] for name in LISTED_FACETS]
@@ -80,6 +77,9 @@ def home(request):
             facet.estimate for facet in results.facets.values()
         )
         context["active_filters"] = _chips(filterset, results)
+        context["kept_for_filters"] = _kept_for_filters(request, results)
+        context["years"] = _year_chart(results.facets["year"])
+        context["title"] = _search_title(filterset.form.cleaned_data, results)
         # The search, for each result's links to its quote and its transcript to come back to.
         context["back"] = quote(request.GET.urlencode())
     if not asked:
@@ -88,6 +88,165 @@ def home(request):
             **_archive_counts(),
         )
     return render(request, "statements/search.html", context)
+
+
+def _search_refused(request, filterset, error):
+    """The search page for parameters that cannot be searched: the form as the reader sent it,
+    each problem beside its field in plain words, and what was valid kept (status 400)."""
+    filterset.is_valid()  # a bad page is found before the parameters are read
+    form = filterset.form
+    errors = form.errors if not isinstance(error, str) else {}
+    data = form.cleaned_data
+    fields = {}
+    for name in ("q", "date_from", "date_to", "sort"):
+        value = request.GET.get(name, "")
+        fields[name] = {
+            "label": form[name].label,
+            "value": value,
+            "valid": data.get(name) or "",
+            "errors": errors.get(name, []),
+        }
+    return render(
+        request,
+        "statements/search_refused.html",
+        {
+            "message": error if isinstance(error, str) else "",
+            "fields": fields,
+            "filters": _filters_refused(request, form),
+            "sorts": SORTS,
+            "title": "Search not run",
+        },
+        status=400,
+    )
+
+
+# The search's parameters shown as a list of filters on the page that refuses one.
+LISTED_PARAMETERS = (
+    "speaker",
+    "country",
+    "topic",
+    "year",
+    "month",
+    "meeting",
+    "kind",
+    "interpreted",
+)
+
+
+def _filters_refused(request, form) -> list[dict]:
+    """Each filter value of the request, named, with the reason it is refused if it is: a value
+    refused alone, so one unknown official leaves the others chosen."""
+    rows = []
+    for name in LISTED_PARAMETERS:
+        field = form.fields[name]
+        for value in request.GET.getlist(name):
+            if not value:
+                continue
+            try:
+                cleaned = field.clean([value])
+            except ValidationError as error:
+                label, problem = value, " ".join(error.messages)
+            else:
+                label, problem = _value_label(field, cleaned, value), ""
+            rows.append(
+                {
+                    "name": name,
+                    "value": value,
+                    "facet": form[name].label,
+                    "label": label,
+                    "error": problem,
+                    "id": f"filter-{name}-{len(rows)}",
+                }
+            )
+    return rows
+
+
+def _value_label(field, cleaned, value: str) -> str:
+    """How a valid value of a filter reads: the official's name, the topic's, Oct 2023."""
+    if hasattr(cleaned, "model"):  # a queryset of the speaker, topic or meeting chosen
+        return str(cleaned.first())
+    if isinstance(field, MonthField):
+        return dt.date.fromisoformat(f"{value}-01").strftime("%b %Y")
+    return dict(field.choices).get(value, value)
+
+
+KIND_PLURALS = {
+    "statement": "statements",
+    "question": "questions",
+    "answer": "answers",
+    "moderation": "moderators' turns",
+}
+
+
+def _search_title(data: dict, results: search_.Results) -> str:
+    """The page's title in words: the words searched for, then what the filters ask for
+    ("Questions by Antony J. Blinken in 2023"), or "All utterances"."""
+    facets = results.facets
+
+    def chosen(name: str) -> list[str]:
+        return [value.label for value in facets[name].selected] if name in facets else []
+
+    kinds = data.get("kind") or []
+    noun = _either([KIND_PLURALS[kind] for kind in sorted(kinds)]) if kinds else "utterances"
+    details = [
+        ("by", chosen("speaker")),
+        ("from", chosen("country")),
+        ("on", chosen("topic")),
+        ("in", chosen("meeting")),
+        ("in", chosen("month") or chosen("year")),
+    ]
+    parts = [f"{word} {_either(values)}" for word, values in details if values]
+    interpreted = set(data.get("interpreted") or [])
+    if len(interpreted) == 1:
+        parts.append("through an interpreter" if "yes" in interpreted else "not interpreted")
+    if data.get("date_from"):
+        parts.append(f"from {data['date_from']:%b %-d, %Y}")
+    if data.get("date_to"):
+        parts.append(f"to {data['date_to']:%b %-d, %Y}")
+    if not parts:
+        words = data.get("q")
+        return f"{words} · Search" if words else f"All {noun}"
+    described = " ".join([noun[:1].upper() + noun[1:], *parts])
+    return f"{data['q']} · {described}" if data.get("q") else described
+
+
+def _either(values: list[str]) -> str:
+    """Values as a list in words: "A", "A or B", "A, B or C"."""
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
+
+
+def _year_chart(facet: search_.Facet) -> dict:
+    """A year facet as a chart: every year from its first to its last, those without a match
+    counted 0 rather than left out (2023 would sit next to 2025), and the chart in words."""
+    counted = {int(value.value): value for value in facet.values}
+    if not counted:
+        return {"bars": [], "summary": ""}
+    first, last = min(counted), max(counted)
+    bars = [
+        counted.get(year) or search_.FacetValue(value=str(year), label=str(year), count=0)
+        for year in range(first, last + 1)
+    ]
+    busiest = max(bars, key=lambda bar: bar.count)
+    empty = [bar.label for bar in bars if not bar.count]
+    summary = (
+        f"Utterances per year from {first} to {last}: most in {busiest.label} "
+        f"({_figure(busiest.count)})"
+        if first != last
+        else f"Utterances in {first}: {_figure(busiest.count)}"
+    )
+    if empty:
+        summary += f"; none in {_both(empty)}"
+    return {"bars": bars, "summary": f"{summary}."}
+
+
+def _figure(count: int) -> str:
+    """1,094; an estimate keeps its mark (≈16,000)."""
+    return str(count) if isinstance(count, search_.Estimate) else f"{count:,}"
+
+
+def _both(values: list[str]) -> str:
+    """Values as a list in words: "A", "A and B", "A, B and C"."""
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} and {values[-1]}"
 
 
 def _asked(request, filterset) -> bool:
@@ -100,24 +259,40 @@ def _archive_counts() -> dict[str, int]:
     utterances takes 50 ms, so the counts are kept in the cache while the meetings and the
     speakers are unchanged (an ingest, a replacement, a deletion, a merge or a split changes
     them), and ten minutes at most."""
-    meeting_count = Meeting.objects.count()
-    # Apart from the count, from its own index: together, every row's would be read (16 ms).
-    last = Meeting.objects.aggregate(last=Max("updated_at"))["last"]
-    changed = last.timestamp() if last else 0
-    key = f"archive-counts:{meeting_count}:{changed}:{Speaker.objects.count()}"
+    version = archive_version()
 
     def count() -> dict[str, int]:
         speaking = Utterance.objects.filter(speaker=OuterRef("pk"))
         return {
-            "meeting_count": meeting_count,
+            "meeting_count": Meeting.objects.count(),
             "utterance_count": Utterance.objects.count(),
             "speaker_count": Speaker.objects.filter(Exists(speaking)).count(),
         }
 
-    return cache.get_or_set(key, count, timeout=600)
+    return cache.get_or_set(f"archive-counts:{version}", count, timeout=600)
 
 
 LISTED_FACETS = ["speaker", "country", "topic", "meeting", "kind", "interpreted"]
+
+
+# Facets whose values are checkboxes of the filters' form; years are the chart's links.
+CHECKBOX_FACETS = (*LISTED_FACETS, "month")
+
+
+def _kept_for_filters(request, results) -> list[tuple[str, str]]:
+    """The parameters the filters' form keeps as hidden fields: all but its own checkboxes and
+    dates (and the page, which a new filter starts again from 1)."""
+    shown = {
+        (name, value.value)
+        for name in CHECKBOX_FACETS
+        if name in results.facets
+        for value in results.facets[name].values
+    }
+    return [
+        (name, value)
+        for name, value in _kept(request, {"page", "date_from", "date_to"})
+        if (name, value) not in shown
+    ]
 
 
 def _kept(request, dropped: set[str]) -> list[tuple[str, str]]:
@@ -155,7 +330,8 @@ def api_search(request):
             "sort": results.sort,
             "notice": results.notice,
             "results": [
-                _hit_json(request, hit.utterance, str(hit.snippet)) for hit in results.hits
+                _hit_json(request, hit.utterance, render_snippet(hit.snippet))
+                for hit in results.hits
             ],
             "facets": {
                 name: [
@@ -261,7 +437,10 @@ def utterance(request, slug, sequence):
             "after": [_excerpt(u, tail=False) for u in around if u.sequence > sequence],
             "permalink": permalink,
             "citation": plain_citation(utterance, permalink, today),
+            "quoted": plain_citation(utterance, permalink, today, quote=True),
             "bibtex": bibtex(utterance, permalink, today),
+            "csl_json": csl_json(utterance, permalink, today),
+            "ris": ris(utterance, permalink, today),
             "back": _back_to_search(request),
         },
     )
@@ -341,9 +520,6 @@ def topic(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
     results = _search_for({"topic": [topic.slug]}, ["year", "speaker", "meeting"])
     facets = results.facets
-    per_year = [
-        {"year": v.value, "turns": v.count, "share": v.share} for v in facets["year"].values
-    ]
     speakers = Speaker.objects.in_bulk(
         [v.value for v in facets["speaker"].values], field_name="slug"
     )
@@ -374,7 +550,7 @@ def topic(request, slug):
         {
             "topic": topic,
             "total": results.total,
-            "per_year": per_year,
+            "years": _year_chart(facets["year"]),
             "speakers": [speakers[v.value] for v in facets["speaker"].values][:10],
             "meetings": meetings,
         },
@@ -382,28 +558,78 @@ def topic(request, slug):
 
 
 def meetings(request):
-    """Every meeting, newest first, a page at a time, with links to each year."""
-    listed = Meeting.objects.listed().order_by("-date", "title")
-    years = list(
-        Meeting.objects.annotate(year=ExtractYear("date"))
-        .values_list("year")
-        .annotate(count=Count("*"))
-        .order_by("-year")
+    """Every meeting, newest first, a page at a time; filtered by kind, year, place,
+    participant and source, each in the URL and validated as the search's filters are."""
+    filterset = MeetingFilter(
+        request.GET, queryset=Meeting.objects.listed().order_by("-date", "title")
     )
-    year = request.GET.get("year", "")
-    if year:
-        if not year.isdigit():
-            return bad_request(request, "The year must be a number, such as 2023.")
-        listed = listed.filter(date__year=int(year))
-    page = Paginator(listed, MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
+    valid = filterset.is_valid()
+    form = filterset.form
+    context = {
+        "fields": [
+            {
+                "name": name,
+                "label": form[name].label,
+                "chosen": request.GET.get(name, ""),
+                "options": options,
+                "errors": form.errors.get(name, []),
+            }
+            for name, options in _meeting_options(form).items()
+        ],
+        "title": _meetings_title(form.cleaned_data) if valid else "Meetings",
+        "filtered": any(request.GET.get(name) for name in filterset.filters),
+        "page": None,
+    }
+    if not valid:
+        return render(request, "statements/meetings.html", context, status=400)
+    page = Paginator(filterset.qs, MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
     by_year = defaultdict(list)
     for meeting in page.object_list:
         by_year[meeting.date.year].append(meeting)
-    return render(
-        request,
-        "statements/meetings.html",
-        {"by_year": dict(by_year), "page": page, "years": years, "year": year},
-    )
+    context.update(by_year=dict(by_year), page=page)
+    return render(request, "statements/meetings.html", context)
+
+
+def _meeting_options(form) -> dict[str, list[tuple[str, str]]]:
+    """Each filter's options (`filters.meeting_choices()`), the participant chosen among them
+    even when not among those offered."""
+    offered = meeting_choices()
+    participants = offered["speaker"]
+    chosen = form.cleaned_data.get("speaker")  # there when valid, whatever the other fields
+    if chosen and chosen.slug not in dict(participants):
+        participants = sorted([*participants, (chosen.slug, chosen.name)], key=lambda p: p[1])
+    return {
+        "kind": Meeting.Kind.choices,
+        "year": offered["year"],
+        "place": offered["place"],
+        "speaker": participants,
+        "source": offered["source"],
+    }
+
+
+MEETING_KIND_PLURALS = {
+    "press_conference": "Press conferences",
+    "press_availability": "Press availabilities",
+    "briefing": "Briefings",
+    "interview": "Interviews",
+    "dialogue_session": "Dialogue sessions",
+    "statement": "Statements",
+    "other": "Other meetings",
+}
+
+
+def _meetings_title(data: dict) -> str:
+    """ "Press conferences with Antony J. Blinken in Mexico City, 2023"; or "Meetings"."""
+    title = MEETING_KIND_PLURALS.get(data.get("kind") or "", "Meetings")
+    if data.get("speaker"):
+        title += f" with {data['speaker'].name}"
+    if data.get("place"):
+        title += f" in {data['place']}"
+    if data.get("source"):
+        title += f" from {data['source']}"
+    if data.get("year"):
+        title += f", {data['year']}" if len(title) > len("Meetings") else f" of {data['year']}"
+    return title
 
 
 MEETINGS_PER_PAGE = 100

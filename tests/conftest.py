@@ -99,6 +99,13 @@ def seeded(transactional_db):
 
 
 @pytest.fixture
+def live_archive(seeded):
+    """The samples ingested for a browser test: committed, so that the live server sees them."""
+    for path in sample_paths():
+        ingest(path.read_text(encoding="utf-8"), sample_info(path))
+
+
+@pytest.fixture
 def page(chromium, live_server, seeded):
     context = chromium.new_context(
         base_url=live_server.url, viewport={"width": 1280, "height": 900}

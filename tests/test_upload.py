@@ -191,7 +191,8 @@ def test_a_transcript_already_in_the_archive_points_to_its_meeting(client, edito
     assert "This transcript is already in the archive" in page
     assert meeting.get_absolute_url() in page
     assert 'value="Save to the archive"' not in page
-    confirm(client, url)
+    assert 'name="meeting-date"' not in page and "<select" not in page  # nothing to edit
+    client.post(url, {"confirm": "Save to the archive"})  # sent anyway: nothing is saved
     assert archive_size() == before
     assert Upload.objects.get().status == "duplicate"
 
@@ -418,3 +419,10 @@ def test_the_original_file_can_be_downloaded_byte_for_byte(client, editor):
     response = client.get(f"/admin/statements/upload/{upload.pk}/original/")
     assert response.content == LIMA.encode("cp1252")
     assert 'filename="lima.txt"' in response["Content-Disposition"]
+
+
+def test_the_preview_asks_to_save_only_after_every_turn(client, editor):
+    page = client.get(preview_url(send(client, "lima.txt", LIMA.encode()))).content.decode()
+    last_turn = page.rindex('<td class="text">')
+    assert page.index('value="Save to the archive"') > last_turn
+    assert "style=" not in page.split('id="content-main"')[1]  # styles from a stylesheet

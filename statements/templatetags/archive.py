@@ -2,9 +2,10 @@ import re
 from urllib.parse import urlencode
 
 from django import template
-from django.utils.html import escape
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 
+from statements import markup
 from statements.parser import INTERPRETER_MARK, STAGE_NOTE
 from statements.search import Estimate
 
@@ -51,9 +52,17 @@ def search_url(context, action: str, name: str = "", value="") -> str:
 
 @register.filter
 def transcript(paragraph: str) -> SafeString:
-    """A paragraph escaped, with interpretation marks, stage notes and footnote marks set apart."""
-    html = escape(paragraph)
+    """A paragraph escaped, its sources' markup shown as meant (`markup.render()`), with
+    interpretation marks, stage notes and footnote marks set apart."""
+    html = markup.render(escape(paragraph))
     html = INTERPRETER_MARK.sub(lambda m: f'<span class="interp">{m.group(0)}</span>', html)
     html = STAGE_NOTE.sub(lambda m: f'<span class="stage">{m.group(0)}</span>', html)
     html = FOOTNOTE_MARK.sub(r'<sup class="footnote">[\1]</sup>', html)
     return mark_safe(html)
+
+
+@register.filter
+def snippet(html: SafeString) -> SafeString:
+    """A result's snippet (escaped, its matches marked) with its sources' markup shown as meant:
+    a correction struck through stays struck."""
+    return mark_safe(markup.render_snippet(conditional_escape(html)))
