@@ -231,7 +231,10 @@ def test_a_permalink_offers_the_quote_bibtex_csl_json_and_ris(client, lima):
         assert f'<textarea id="{field}"' in page
     quoted = html.unescape(re.search(r'<textarea id="quoted"[^>]*>(.*?)</textarea>', page, re.S)[1])
     assert quoted.startswith("“We have no answers on xylazine today.\n\nNamashkar, friends: ")
-    assert "Antony J. Blinken (Secretary of State, United States), in “Remarks in Lima”" in quoted
+    # In 2019 he held no office: the role nearest that day, his last before it.
+    assert "Antony J. Blinken (Deputy Secretary of State, United States), in “Remarks in Lima”" in (
+        quoted
+    )
 
 
 def test_a_speaker_s_labels_and_topics_come_before_the_long_list_of_appearances(client, archive):
