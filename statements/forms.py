@@ -8,6 +8,7 @@ from dataclasses import asdict
 from django import forms
 
 from statements.ingest import IngestError, LabelChoice, LabelPlan, MeetingInfo, decode
+from statements.links import validate_safe_url
 from statements.models import Meeting, Speaker
 from statements.speakers import KnownSpeaker
 from statements.uploads import SUFFIXES, read_upload
@@ -64,7 +65,11 @@ class MetadataForm(forms.Form):
     venue = forms.CharField(max_length=200, required=False)
     series = forms.CharField(max_length=200, required=False)
     source_url = forms.URLField(
-        label="Source URL", max_length=500, required=False, assume_scheme="https"
+        label="Source URL",
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        validators=[validate_safe_url],
     )
 
     @classmethod

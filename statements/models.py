@@ -11,6 +11,8 @@ from django.contrib.postgres.search import (
 from django.db import models
 from django.urls import reverse
 
+from statements.links import validate_safe_url
+
 # Created in migration 0003: English stemming with accents folded, so Barcena finds Bárcena.
 SEARCH_CONFIG = "english_unaccent"
 
@@ -106,7 +108,7 @@ class Meeting(models.Model):
     series = models.CharField(
         max_length=200, blank=True, help_text="The dialogue or summit this meeting belongs to."
     )
-    source_url = models.URLField(max_length=500, blank=True)
+    source_url = models.URLField(max_length=500, blank=True, validators=[validate_safe_url])
     raw_text = models.TextField(help_text="The transcript as uploaded, never modified.")
     content_hash = models.CharField(max_length=64, unique=True, editable=False)
     header = models.TextField(blank=True, help_text="Text before the first turn.")

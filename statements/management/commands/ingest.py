@@ -9,6 +9,7 @@ from django.db import IntegrityError, OperationalError, connections
 from tqdm import tqdm
 
 from statements.ingest import IngestError, MeetingInfo, batch, decode, ingest
+from statements.links import UnsafeURL, safe_url
 
 TRANSCRIPT_SUFFIXES = {".txt", ".md", ".text", ".markdown"}
 FIELDS = ("title", "date", "kind", "location", "venue", "series", "source_url")
@@ -113,9 +114,14 @@ def read_info(path: Path, overrides: dict) -> MeetingInfo:
             date = dt.date.fromisoformat(date)
         except ValueError:
             raise IngestError(f"the date {date!r} is not a date in the form YYYY-MM-DD.") from None
+    try:
+        source_url = safe_url(str(fields.get("source_url") or ""))
+    except UnsafeURL as error:
+        raise IngestError(f"its source URL is refused: {error}") from None
     return MeetingInfo(
-        **{name: fields.get(name) or "" for name in FIELDS if name != "date"},
+        **{name: fields.get(name) or "" for name in FIELDS if name not in {"date", "source_url"}},
         date=date or None,
+        source_url=source_url,
     )
 
 
@@ -158,6 +164,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        try:
+            options["source_url"] = safe_url(options.get("source_url") or "")
+        except UnsafeURL as error:
+            raise CommandError(f"--source-url: {error}") from None
         files = self._transcripts(options["paths"])
         overrides = {name: options[name] for name in FIELDS if options.get(name)}
         workers = max(1, min(options["workers"], len(files)))
