@@ -106,5 +106,12 @@ def page(chromium, live_server, seeded):
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # Anything the Content-Security-Policy blocked is reported on the console: none may be.
+    blocked = []
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and blocked.append(message.text),
+    )
     yield page
     context.close()
+    assert blocked == []
