@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before WhiteNoise, so that static files carry the policy too: every response does.
     "csp.middleware.CSPMiddleware",
+    # Before anything reads a request's body (the CSRF check does).
+    "archive.errors.RequestSizeLimit",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -152,6 +154,16 @@ STORAGES = {
 TRANSCRIPT_MAX_BYTES = int(os.environ.get("TRANSCRIPT_MAX_BYTES", str(5 * 1024 * 1024)))
 # Room for a transcript pasted into the upload form at the limit, with the form around it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * TRANSCRIPT_MAX_BYTES
+# An uploaded file's bytes past TRANSCRIPT_MAX_BYTES are counted as they stream in and dropped
+# (statements.uploads.SizeLimit), so the form can say how large it was; a file within the limit
+# is held in memory, and nothing is written to disk. A request larger than REQUEST_MAX_BYTES is
+# refused before its body is read at all (archive.errors.RequestSizeLimit).
+FILE_UPLOAD_HANDLERS = [
+    "statements.uploads.SizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+]
+FILE_UPLOAD_MAX_MEMORY_SIZE = TRANSCRIPT_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE
+REQUEST_MAX_BYTES = int(os.environ.get("REQUEST_MAX_BYTES", str(8 * TRANSCRIPT_MAX_BYTES)))
 
 LOGGING = {
     "version": 1,

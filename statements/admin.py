@@ -393,7 +393,7 @@ def _record_upload(request, data: dict, replaces: Meeting | None = None, **field
     return Upload.objects.create(
         uploaded_by=request.user,
         filename=data.get("filename", ""),
-        content_type=data.get("content_type", ""),
+        content_type=data.get("content_type", "")[:100],
         size=len(original),
         sha256=hashlib.sha256(original).hexdigest(),
         original=original,
@@ -418,7 +418,7 @@ def _record_refusal(request, form: UploadForm) -> None:
     Upload.objects.create(
         uploaded_by=request.user,
         filename=name,
-        content_type=content_type,
+        content_type=content_type[:100],
         size=size,
         sha256=hashlib.sha256(original).hexdigest() if original else "",
         original=original,

@@ -11,7 +11,7 @@ from statements.ingest import IngestError, LabelChoice, LabelPlan, MeetingInfo, 
 from statements.links import validate_safe_url
 from statements.models import Meeting, Speaker
 from statements.speakers import KnownSpeaker
-from statements.uploads import SUFFIXES, read_upload
+from statements.uploads import SUFFIXES, TooLarge, read_upload, too_large
 
 KEEP, NEW = "keep", "new"
 
@@ -37,6 +37,8 @@ class UploadForm(forms.Form):
             raise forms.ValidationError("Send a file or paste text, not both.")
         if not upload and not pasted.strip():
             raise forms.ValidationError("Choose a file, or paste the transcript's text.")
+        if isinstance(upload, TooLarge):
+            raise forms.ValidationError(too_large(upload.name, upload.size))
         if upload:
             data["filename"], data["original"] = upload.name, upload.read()
             data["content_type"] = upload.content_type or ""

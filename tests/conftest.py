@@ -49,6 +49,12 @@ def plain_static_files(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hashing a password as production does takes most of a second on these machines."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def archive(db):
     """The five sample transcripts, ingested."""
