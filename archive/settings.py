@@ -122,6 +122,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Every statement a web request runs is cut off after STATEMENT_TIMEOUT seconds (PostgreSQL's
+# statement_timeout, set on each connection; 0 for none), so no page holds a worker however
+# large the archive or slow the database; a connection not made in DATABASE_CONNECT_TIMEOUT
+# seconds fails (a 503, archive.errors). manage.py's commands (migrate, ingest, synth...) run
+# without the statement timeout: manage.py sets STATEMENT_TIMEOUT=0 for all but runserver.
+STATEMENT_TIMEOUT = float(os.environ.get("STATEMENT_TIMEOUT", "10"))
+DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+_database_options = DATABASES["default"].setdefault("OPTIONS", {})
+_database_options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+_database_options["options"] = (
+    f"{_database_options.get('options', '')} -c statement_timeout={round(STATEMENT_TIMEOUT * 1000)}"
+).strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -152,6 +164,10 @@ STORAGES = {
 
 # The largest transcript accepted by ingest; real ones are well under 1 MB.
 TRANSCRIPT_MAX_BYTES = int(os.environ.get("TRANSCRIPT_MAX_BYTES", str(5 * 1024 * 1024)))
+# The most speaker turns a transcript may have: the longest real ones have a few hundred, and
+# a meeting's page shows them TURNS_PER_PAGE at a time.
+TRANSCRIPT_MAX_TURNS = int(os.environ.get("TRANSCRIPT_MAX_TURNS", "5000"))
+TURNS_PER_PAGE = int(os.environ.get("TURNS_PER_PAGE", "500"))
 # Room for a transcript pasted into the upload form at the limit, with the form around it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * TRANSCRIPT_MAX_BYTES
 # An uploaded file's bytes past TRANSCRIPT_MAX_BYTES are counted as they stream in and dropped
