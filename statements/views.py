@@ -34,7 +34,7 @@ def _run_search(request, landing: bool = False):
     page shows the archive at a glance instead) and its results are None."""
     filterset = UtteranceFilter(request.GET, queryset=Utterance.objects.none())
     page = request.GET.get("page", "1")
-    if not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
+    if not _whole_number(page) or not 1 <= int(page) <= MAX_PAGE:
         return filterset, None, "The page must be a whole number from 1."
     if not filterset.is_valid():
         return filterset, None, filterset.form.errors
@@ -426,8 +426,8 @@ def meetings(request):
     )
     year = request.GET.get("year", "")
     if year:
-        if not year.isdigit():
-            return bad_request(request, "The year must be a number, such as 2023.")
+        if not _whole_number(year) or not 1 <= int(year) <= 9999:
+            return bad_request(request, "The year must be a number from 1 to 9999, such as 2023.")
         listed = listed.filter(date__year=int(year))
     page = Paginator(listed, MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
     by_year = defaultdict(list)
