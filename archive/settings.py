@@ -1,11 +1,15 @@
 """Settings, all driven by environment variables with safe development defaults.
 
 With PRODUCTION=true (as docker-compose.yml sets it) the app refuses to start without a real
-SECRET_KEY; local runs on 127.0.0.1 and the tests get a fixed development key.
+SECRET_KEY (50 characters or more, not a known one); local runs and the tests use a random key
+made once for this copy of the project, in .secret_key (ignored by git).
 """
 
 import datetime as dt
 import os
+import secrets
+import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import dj_database_url
@@ -22,11 +26,64 @@ def env_flag(name: str, default: bool) -> bool:
 DEBUG = env_flag("DEBUG", False)
 PRODUCTION = env_flag("PRODUCTION", False)
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if PRODUCTION:
-        raise ImproperlyConfigured("SECRET_KEY must be set when PRODUCTION is on.")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+# Keys that are public: the development key this project once shipped with, and placeholders.
+KNOWN_SECRET_KEYS = {
+    "dev-only-insecure-key-do-not-use-in-production",
+    "x",
+    "secret",
+    "secret-key",
+    "secret_key",
+    "changeme",
+    "change-me",
+    "your-secret-key",
+    "django-insecure",
+}
+SECRET_KEY_MIN_LENGTH = 50
+
+
+def secret_key(environ: Mapping[str, str], production: bool, key_file: Path) -> str:
+    """SECRET_KEY from the environment; in production, refused if missing, short or known (a
+    public key lets anyone forge sessions and messages). In development, without one, a random
+    key made once into `key_file` and read from it after."""
+    key = environ.get("SECRET_KEY", "")
+    make_one = "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    if production:
+        if not key:
+            raise ImproperlyConfigured("SECRET_KEY must be set when PRODUCTION is on.")
+        if key.strip().lower() in KNOWN_SECRET_KEYS or key.startswith("django-insecure"):
+            raise ImproperlyConfigured(
+                f"SECRET_KEY is a publicly known key: make one with {make_one}"
+            )
+        if len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < 5:
+            raise ImproperlyConfigured(
+                f"SECRET_KEY must be {SECRET_KEY_MIN_LENGTH} characters or more, and varied: "
+                f"make one with {make_one}"
+            )
+        return key
+    if key:
+        return key
+    try:
+        # Exclusive creation: of gunicorn's workers starting together, one writes, all read.
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"Set SECRET_KEY, or let the archive write its development key to {key_file} "
+            f"({error.strerror})."
+        ) from None
+    else:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(SECRET_KEY_MIN_LENGTH))
+    for _ in range(50):  # another process may be writing it this instant
+        key = key_file.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.01)
+    raise ImproperlyConfigured(f"{key_file} is empty: delete it, and a new key is made.")
+
+
+SECRET_KEY = secret_key(os.environ, PRODUCTION, BASE_DIR / ".secret_key")
 
 ALLOWED_HOSTS = [
     host.strip()
@@ -189,9 +246,24 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
+# Production is served over HTTPS (HTTPS=false for plain HTTP, as on a laptop's docker compose):
+# cookies only over it, plain HTTP redirected to it, and browsers told to use nothing else for a
+# year (HSTS, for the subdomains too, fit for browsers' preload lists). Behind a proxy that
+# terminates TLS, BEHIND_TLS_PROXY=true trusts its X-Forwarded-Proto and X-Forwarded-For (the
+# address logins are limited by); only set it when that proxy always sets both, or clients
+# could claim HTTPS or any address.
+HTTPS = env_flag("HTTPS", env_flag("SECURE_COOKIES", True))
+BEHIND_TLS_PROXY = env_flag("BEHIND_TLS_PROXY", False)
 if PRODUCTION:
-    SESSION_COOKIE_SECURE = env_flag("SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = env_flag("SECURE_COOKIES", True)
+    SESSION_COOKIE_SECURE = HTTPS
+    CSRF_COOKIE_SECURE = HTTPS
+    if HTTPS:
+        SECURE_SSL_REDIRECT = True
+        SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+        SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("HSTS_INCLUDE_SUBDOMAINS", True)
+        SECURE_HSTS_PRELOAD = env_flag("HSTS_PRELOAD", True)
+if BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
