@@ -133,10 +133,14 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Five wrong passwords for one username from one address lock it out for fifteen minutes.
+# Five wrong passwords from one address lock it out for fifteen minutes, whether for one
+# username or for several (rotating usernames was never limited, and each failure costs a
+# password hash). django-axes counts the failures of each set of parameters and locks at the
+# first set to reach the limit; with one limit for both, the address's count always reaches it
+# first, and the username's set is kept for the attempts' records and the lockout's log.
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 
@@ -264,6 +268,14 @@ if PRODUCTION:
         SECURE_HSTS_PRELOAD = env_flag("HSTS_PRELOAD", True)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+    def client_address(request) -> str | None:
+        """The address the proxy saw: the last of X-Forwarded-For, the one it added itself
+        (those before it are the client's to write)."""
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        return forwarded or request.META.get("REMOTE_ADDR")
+
+    AXES_CLIENT_IP_CALLABLE = client_address
 
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
