@@ -423,3 +423,19 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename or 'Pasted text'} ({self.uploaded_at:%Y-%m-%d %H:%M})"
+
+
+class Seeding(models.Model):
+    """A data set of statements/data (the officials, the topics) seeded into this archive. It is
+    seeded once, by `manage.py seed`, never by a migration: its rows are the admins' from then
+    on, and one they delete stays deleted. A dump restored into a new database carries these
+    records, so the seeding is not done again there."""
+
+    name = models.CharField(max_length=50, unique=True)
+    seeded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}, seeded {self.seeded_at:%Y-%m-%d}"

@@ -1,4 +1,3 @@
-import importlib
 import json
 import os
 from pathlib import Path
@@ -92,16 +91,24 @@ def chromium():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database as `bin/serve` leaves a new one: migrated, then seeded."""
+    from statements.seed import seed
+
+    with django_db_blocker.unblock():
+        seed()
+
+
 @pytest.fixture
 def seeded(transactional_db):
-    """The officials and topics migrations 0002 and 0006 seed. A transactional test (a browser
-    test, or one whose ingest workers need committed rows) ends by emptying the tables, and for
-    a test that the live server makes transactional, serialized rollback was seen not to bring
-    them back: the seeding, which only adds what is missing, is run again."""
-    from django.apps import apps
+    """The seeded officials and topics. A transactional test (a browser test, or one whose
+    ingest workers need committed rows) ends by emptying the tables, their record of the
+    seeding with them, and for a test that the live server makes transactional, serialized
+    rollback was seen not to bring them back: the seeding is run again."""
+    from statements.seed import seed
 
-    for migration in ("0002_seed_officials", "0006_seed_topics"):
-        importlib.import_module(f"statements.migrations.{migration}").seed(apps, None)
+    seed()
 
 
 @pytest.fixture
