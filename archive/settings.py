@@ -1,14 +1,19 @@
 """Settings, all driven by environment variables with safe development defaults.
 
 With PRODUCTION=true (as docker-compose.yml sets it) the app refuses to start without a real
-SECRET_KEY; local runs on 127.0.0.1 and the tests get a fixed development key.
+SECRET_KEY (50 characters or more, not a known one); local runs and the tests use a random key
+made once for this copy of the project, in .secret_key (ignored by git).
 """
 
 import datetime as dt
 import os
+import secrets
+import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -21,11 +26,64 @@ def env_flag(name: str, default: bool) -> bool:
 DEBUG = env_flag("DEBUG", False)
 PRODUCTION = env_flag("PRODUCTION", False)
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if PRODUCTION:
-        raise ImproperlyConfigured("SECRET_KEY must be set when PRODUCTION is on.")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+# Keys that are public: the development key this project once shipped with, and placeholders.
+KNOWN_SECRET_KEYS = {
+    "dev-only-insecure-key-do-not-use-in-production",
+    "x",
+    "secret",
+    "secret-key",
+    "secret_key",
+    "changeme",
+    "change-me",
+    "your-secret-key",
+    "django-insecure",
+}
+SECRET_KEY_MIN_LENGTH = 50
+
+
+def secret_key(environ: Mapping[str, str], production: bool, key_file: Path) -> str:
+    """SECRET_KEY from the environment; in production, refused if missing, short or known (a
+    public key lets anyone forge sessions and messages). In development, without one, a random
+    key made once into `key_file` and read from it after."""
+    key = environ.get("SECRET_KEY", "")
+    make_one = "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    if production:
+        if not key:
+            raise ImproperlyConfigured("SECRET_KEY must be set when PRODUCTION is on.")
+        if key.strip().lower() in KNOWN_SECRET_KEYS or key.startswith("django-insecure"):
+            raise ImproperlyConfigured(
+                f"SECRET_KEY is a publicly known key: make one with {make_one}"
+            )
+        if len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < 5:
+            raise ImproperlyConfigured(
+                f"SECRET_KEY must be {SECRET_KEY_MIN_LENGTH} characters or more, and varied: "
+                f"make one with {make_one}"
+            )
+        return key
+    if key:
+        return key
+    try:
+        # Exclusive creation: of gunicorn's workers starting together, one writes, all read.
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"Set SECRET_KEY, or let the archive write its development key to {key_file} "
+            f"({error.strerror})."
+        ) from None
+    else:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(SECRET_KEY_MIN_LENGTH))
+    for _ in range(50):  # another process may be writing it this instant
+        key = key_file.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.01)
+    raise ImproperlyConfigured(f"{key_file} is empty: delete it, and a new key is made.")
+
+
+SECRET_KEY = secret_key(os.environ, PRODUCTION, BASE_DIR / ".secret_key")
 
 ALLOWED_HOSTS = [
     host.strip()
@@ -49,11 +107,17 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "axes",
+    "csp",
     "statements",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so that static files carry the policy too: every response does.
+    "csp.middleware.CSPMiddleware",
+    # Before anything reads a request's body (the CSRF check does).
+    "archive.errors.RequestSizeLimit",
+    "archive.errors.DatabaseUnavailable",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -69,12 +133,31 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Five wrong passwords for one username from one address lock it out for fifteen minutes.
+# Five wrong passwords from one address lock it out for fifteen minutes, whether for one
+# username or for several (rotating usernames was never limited, and each failure costs a
+# password hash). django-axes counts the failures of each set of parameters and locks at the
+# first set to reach the limit; with one limit for both, the address's count always reaches it
+# first, and the username's set is kept for the attempts' records and the lockout's log.
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+
+# No inline script, style or event handler anywhere (the admin's included): a script or a style
+# attribute that got into a page would not run. Scripts and styles come from static/ alone.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 ROOT_URLCONF = "archive.urls"
 WSGI_APPLICATION = "archive.wsgi.application"
@@ -101,6 +184,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Every statement a web request runs is cut off after STATEMENT_TIMEOUT seconds (PostgreSQL's
+# statement_timeout, set on each connection; 0 for none), so no page holds a worker however
+# large the archive or slow the database; a connection not made in DATABASE_CONNECT_TIMEOUT
+# seconds fails (a 503, archive.errors). manage.py's commands (migrate, ingest, synth...) run
+# without the statement timeout: manage.py sets STATEMENT_TIMEOUT=0 for all but runserver.
+STATEMENT_TIMEOUT = float(os.environ.get("STATEMENT_TIMEOUT", "10"))
+DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+_database_options = DATABASES["default"].setdefault("OPTIONS", {})
+_database_options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+_database_options["options"] = (
+    f"{_database_options.get('options', '')} -c statement_timeout={round(STATEMENT_TIMEOUT * 1000)}"
+).strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -131,8 +226,22 @@ STORAGES = {
 
 # The largest transcript accepted by ingest; real ones are well under 1 MB.
 TRANSCRIPT_MAX_BYTES = int(os.environ.get("TRANSCRIPT_MAX_BYTES", str(5 * 1024 * 1024)))
+# The most speaker turns a transcript may have: the longest real ones have a few hundred, and
+# a meeting's page shows them TURNS_PER_PAGE at a time.
+TRANSCRIPT_MAX_TURNS = int(os.environ.get("TRANSCRIPT_MAX_TURNS", "5000"))
+TURNS_PER_PAGE = int(os.environ.get("TURNS_PER_PAGE", "500"))
 # Room for a transcript pasted into the upload form at the limit, with the form around it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * TRANSCRIPT_MAX_BYTES
+# An uploaded file's bytes past TRANSCRIPT_MAX_BYTES are counted as they stream in and dropped
+# (statements.uploads.SizeLimit), so the form can say how large it was; a file within the limit
+# is held in memory, and nothing is written to disk. A request larger than REQUEST_MAX_BYTES is
+# refused before its body is read at all (archive.errors.RequestSizeLimit).
+FILE_UPLOAD_HANDLERS = [
+    "statements.uploads.SizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+]
+FILE_UPLOAD_MAX_MEMORY_SIZE = TRANSCRIPT_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE
+REQUEST_MAX_BYTES = int(os.environ.get("REQUEST_MAX_BYTES", str(8 * TRANSCRIPT_MAX_BYTES)))
 
 LOGGING = {
     "version": 1,
@@ -141,9 +250,32 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
+# Production is served over HTTPS (HTTPS=false for plain HTTP, as on a laptop's docker compose):
+# cookies only over it, plain HTTP redirected to it, and browsers told to use nothing else for a
+# year (HSTS, for the subdomains too, fit for browsers' preload lists). Behind a proxy that
+# terminates TLS, BEHIND_TLS_PROXY=true trusts its X-Forwarded-Proto and X-Forwarded-For (the
+# address logins are limited by); only set it when that proxy always sets both, or clients
+# could claim HTTPS or any address.
+HTTPS = env_flag("HTTPS", env_flag("SECURE_COOKIES", True))
+BEHIND_TLS_PROXY = env_flag("BEHIND_TLS_PROXY", False)
 if PRODUCTION:
-    SESSION_COOKIE_SECURE = env_flag("SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = env_flag("SECURE_COOKIES", True)
+    SESSION_COOKIE_SECURE = HTTPS
+    CSRF_COOKIE_SECURE = HTTPS
+    if HTTPS:
+        SECURE_SSL_REDIRECT = True
+        SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+        SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("HSTS_INCLUDE_SUBDOMAINS", True)
+        SECURE_HSTS_PRELOAD = env_flag("HSTS_PRELOAD", True)
+if BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+    def client_address(request) -> str | None:
+        """The address the proxy saw: the last of X-Forwarded-For, the one it added itself
+        (those before it are the client's to write)."""
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        return forwarded or request.META.get("REMOTE_ADDR")
+
+    AXES_CLIENT_IP_CALLABLE = client_address
 
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True

@@ -35,6 +35,8 @@ def main() -> None:
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "archive.settings")
+    # It builds archives of a million utterances, as a command does: no statement timeout.
+    os.environ["STATEMENT_TIMEOUT"] = "0"
     django.setup()
     from bench.run import run, table, write
 

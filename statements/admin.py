@@ -262,13 +262,17 @@ class MeetingAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _require_upload_permission(self, request):
-        if not request.user.has_perm("statements.add_meeting"):
+    @staticmethod
+    def _require_permission(request, replacing: bool) -> None:
+        """A new transcript needs *add meeting*; one that replaces a meeting's, *change meeting*
+        (an add-only uploader must not overwrite what they could not edit)."""
+        needed = "statements.change_meeting" if replacing else "statements.add_meeting"
+        if not request.user.has_perm(needed):
             raise PermissionDenied
 
     def upload_view(self, request, replaces: Meeting | None = None):
         """Step one: a file or pasted text, read and checked; nothing goes in the archive yet."""
-        self._require_upload_permission(request)
+        self._require_permission(request, replacing=replaces is not None)
         posted = request.method == "POST"
         form = UploadForm(request.POST, request.FILES) if posted else UploadForm()
         if posted:
@@ -287,12 +291,18 @@ class MeetingAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/statements/upload.html", context)
 
     def replace_view(self, request, meeting_id: int):
+        # Asked before the meeting is looked up, so that whether it exists is not told either.
+        self._require_permission(request, replacing=True)
         return self.upload_view(request, replaces=get_object_or_404(Meeting, pk=meeting_id))
 
     def preview_view(self, request, upload_id: int):
-        """Step two: every turn as it would be stored, the speakers to settle, then confirm."""
-        self._require_upload_permission(request)
-        upload = get_object_or_404(Upload, pk=upload_id)
+        """Step two: every turn as it would be stored, the speakers to settle, then confirm.
+        A preview is its uploader's alone: anyone else is told there is no such upload."""
+        uploaders = ("statements.add_meeting", "statements.change_meeting")
+        if not any(request.user.has_perm(permission) for permission in uploaders):
+            raise PermissionDenied
+        upload = get_object_or_404(Upload, pk=upload_id, uploaded_by=request.user)
+        self._require_permission(request, replacing=upload.replaces is not None)
         if upload.status == Upload.Status.SAVED and upload.meeting:
             return redirect("admin:statements_meeting_change", upload.meeting.pk)
         try:
@@ -382,7 +392,7 @@ def _record_upload(request, data: dict, replaces: Meeting | None = None, **field
     return Upload.objects.create(
         uploaded_by=request.user,
         filename=data.get("filename", ""),
-        content_type=data.get("content_type", ""),
+        content_type=data.get("content_type", "")[:100],
         size=len(original),
         sha256=hashlib.sha256(original).hexdigest(),
         original=original,
@@ -407,7 +417,7 @@ def _record_refusal(request, form: UploadForm) -> None:
     Upload.objects.create(
         uploaded_by=request.user,
         filename=name,
-        content_type=content_type,
+        content_type=content_type[:100],
         size=size,
         sha256=hashlib.sha256(original).hexdigest() if original else "",
         original=original,

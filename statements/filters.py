@@ -62,11 +62,13 @@ class MonthField(forms.MultipleChoiceField):
     """Months as YYYY-MM, several allowed."""
 
     def valid_value(self, value: str) -> bool:
+        """A month of the years the year facet offers (a month of year 9999 once ran past the
+        calendar's end)."""
         try:
-            dt.date.fromisoformat(f"{value}-01")
+            month = dt.date.fromisoformat(f"{value}-01")
         except ValueError:
             return False
-        return len(value) == 7
+        return len(value) == 7 and FIRST_YEAR <= month.year <= dt.date.today().year + 1
 
 
 class MonthFilter(django_filters.MultipleChoiceFilter):

@@ -10,9 +10,10 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 
 from statements.ingest import IngestError, LabelChoice, LabelPlan, MeetingInfo, decode
+from statements.links import validate_safe_url
 from statements.models import Meeting, Speaker, Utterance
 from statements.speakers import KnownSpeaker
-from statements.uploads import SUFFIXES, read_upload
+from statements.uploads import SUFFIXES, TooLarge, read_upload, too_large
 
 KEEP, OTHER, NEW = "keep", "other", "new"
 
@@ -38,6 +39,8 @@ class UploadForm(forms.Form):
             raise forms.ValidationError("Send a file or paste text, not both.")
         if not upload and not pasted.strip():
             raise forms.ValidationError("Choose a file, or paste the transcript's text.")
+        if isinstance(upload, TooLarge):
+            raise forms.ValidationError(too_large(upload.name, upload.size))
         if upload:
             data["filename"], data["original"] = upload.name, upload.read()
             data["content_type"] = upload.content_type or ""
@@ -66,7 +69,11 @@ class MetadataForm(forms.Form):
     venue = forms.CharField(max_length=200, required=False)
     series = forms.CharField(max_length=200, required=False)
     source_url = forms.URLField(
-        label="Source URL", max_length=500, required=False, assume_scheme="https"
+        label="Source URL",
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        validators=[validate_safe_url],
     )
 
     @classmethod

@@ -906,11 +906,19 @@ def _copy(cursor, rows: list[tuple]) -> None:
 def _parse(text: str) -> parser.Transcript:
     if not text.strip():
         raise IngestError("The transcript is empty.")
+    if "\x00" in text:  # PostgreSQL stores no NUL in text, and no transcript has one
+        raise IngestError("The transcript holds binary data (NUL characters), not text.")
     transcript = parser.parse(text)
     if not transcript.turns:
         raise IngestError(
             "No speaker turns were found: a turn starts with a speaker label such as "
             "'SECRETARY BLINKEN:' or 'Q' at the start of a paragraph."
+        )
+    if len(transcript.turns) > settings.TRANSCRIPT_MAX_TURNS:
+        raise IngestError(
+            f"The transcript has {len(transcript.turns):,} speaker turns, more than the "
+            f"{settings.TRANSCRIPT_MAX_TURNS:,} a transcript may have: split it into its "
+            "sessions, or check that its speaker labels were read right."
         )
     return transcript
 

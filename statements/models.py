@@ -13,6 +13,8 @@ from django.contrib.postgres.search import (
 from django.db import models
 from django.urls import reverse
 
+from statements.links import validate_safe_url
+
 # Created in migration 0003: English stemming with accents folded, so Barcena finds Bárcena.
 SEARCH_CONFIG = "english_unaccent"
 
@@ -133,7 +135,7 @@ class Meeting(models.Model):
     series = models.CharField(
         max_length=200, blank=True, help_text="The dialogue or summit this meeting belongs to."
     )
-    source_url = models.URLField(max_length=500, blank=True)
+    source_url = models.URLField(max_length=500, blank=True, validators=[validate_safe_url])
     publisher = models.ForeignKey(
         Publisher,
         on_delete=models.PROTECT,
@@ -605,3 +607,19 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename or 'Pasted text'} ({self.uploaded_at:%Y-%m-%d %H:%M})"
+
+
+class Seeding(models.Model):
+    """A data set of statements/data (the registry, the topics) seeded into this archive. It is
+    seeded once, by `manage.py seed`, never by a migration: its rows are the admins' from then
+    on, and one they delete stays deleted. A dump restored into a new database carries these
+    records, so the seeding is not done again there."""
+
+    name = models.CharField(max_length=50, unique=True)
+    seeded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}, seeded {self.seeded_at:%Y-%m-%d}"

@@ -1,7 +1,8 @@
 import datetime as dt
 from collections import defaultdict
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -44,7 +45,7 @@ def _run_search(request, landing: bool = False):
     page shows the archive at a glance instead) and its results are None."""
     filterset = UtteranceFilter(request.GET, queryset=Utterance.objects.none())
     page = request.GET.get("page", "1")
-    if not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
+    if not _whole_number(page) or not 1 <= int(page) <= MAX_PAGE:
         return filterset, None, "The page must be a whole number from 1."
     if not filterset.is_valid():
         return filterset, None, filterset.form.errors
@@ -378,28 +379,90 @@ def _hit_json(request, utterance: Utterance, snippet: str) -> dict:
     }
 
 
+def bad_request(request, message: str, heading: str = "That page does not exist", back: str = ""):
+    """A 400 for a page asked for with a value it cannot take, with the reason in plain words
+    (the search's has a page of its own, with its form: `_search_refused()`)."""
+    context = {"message": message, "heading": heading, "back": back, "back_label": "Go back to it"}
+    return render(request, "statements/bad_request.html", context, status=400)
+
+
 def meeting(request, slug):
-    meeting = get_object_or_404(Meeting, slug=slug)
-    utterances = meeting.utterances.select_related("speaker").prefetch_related(
-        Prefetch("taggings", queryset=Tagging.objects.select_related("topic"))
-    )
+    """A meeting's transcript, TURNS_PER_PAGE turns a page (`transcript_url()` finds a turn's)."""
+    meeting = get_object_or_404(Meeting.objects.select_related("publisher"), slug=slug)
+    page = request.GET.get("page", "1")
+    if not _whole_number(page) or int(page) < 1:
+        return bad_request(
+            request, "The page must be a whole number from 1.", back=meeting.get_absolute_url()
+        )
+    per_page = settings.TURNS_PER_PAGE
+    turn_count = meeting.utterances.count()
+    pages = max(1, -(-turn_count // per_page))
+    number = int(page)
+    if number > pages:
+        return bad_request(
+            request,
+            f"There is no page {number}: this transcript has {pages}.",
+            back=meeting.get_absolute_url(),
+        )
+    first = (number - 1) * per_page + 1
+    utterances = (
+        meeting.utterances.order_by("sequence")
+        .select_related("speaker")
+        .prefetch_related(Prefetch("taggings", queryset=Tagging.objects.select_related("topic")))
+    )[first - 1 : first - 1 + per_page]
     participants = Speaker.objects.counted(meeting=meeting).annotate(
         held_role=Func(
             F("id"), Value(meeting.date), function="speaker_role_on", output_field=CharField()
         )
     )
     topics = Topic.objects.counted(meeting=meeting)
+    search = request.GET.get("search", "")
     return render(
         request,
         "statements/meeting.html",
         {
             "meeting": meeting,
             "utterances": utterances,
+            "turn_pages": {
+                "number": number,
+                "pages": pages,
+                "per_page": per_page,
+                "first": first,
+                "last": min(first + per_page - 1, turn_count),
+                "count": turn_count,
+                "previous": (_transcript_page(search, number - 1) or "?") if number > 1 else "",
+                "next": _transcript_page(search, number + 1) if number < pages else "",
+            },
             "participants": participants,
             "topics": topics,
             "back": _back_to_search(request),
         },
     )
+
+
+def transcript_url(utterance: Utterance, search: str = "") -> str:
+    """The meeting's page that shows this turn, at the turn."""
+    before = Utterance.objects.filter(
+        meeting_id=utterance.meeting_id, sequence__lt=utterance.sequence
+    ).count()
+    page = before // settings.TURNS_PER_PAGE + 1
+    return (
+        f"{utterance.meeting.get_absolute_url()}{_transcript_page(search, page)}"
+        f"#u{utterance.sequence}"
+    )
+
+
+def _transcript_page(search: str, page: int) -> str:
+    """The query string of a transcript's page, keeping the search to go back to."""
+    params = {"search": search} if search else {}
+    if page > 1:
+        params["page"] = page
+    return f"?{urlencode(params)}" if params else ""
+
+
+def _whole_number(value: str) -> bool:
+    """Digits 0-9 only: "²" is a digit to str.isdigit(), and not to int()."""
+    return value.isascii() and value.isdigit()
 
 
 def meeting_original(request, slug):
@@ -411,7 +474,7 @@ def meeting_original(request, slug):
 
 def utterance(request, slug, sequence):
     utterance = get_object_or_404(
-        Utterance.objects.select_related("meeting", "speaker").prefetch_related(
+        Utterance.objects.select_related("meeting__publisher", "speaker").prefetch_related(
             "speaker__roles",
             Prefetch("taggings", queryset=Tagging.objects.select_related("topic")),
         ),
@@ -442,6 +505,7 @@ def utterance(request, slug, sequence):
             "csl_json": csl_json(utterance, permalink, today),
             "ris": ris(utterance, permalink, today),
             "back": _back_to_search(request),
+            "transcript_url": transcript_url(utterance, request.GET.get("search", "")),
         },
     )
 

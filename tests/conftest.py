@@ -1,4 +1,3 @@
-import importlib
 import json
 import os
 from pathlib import Path
@@ -49,6 +48,12 @@ def plain_static_files(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hashing a password as production does takes most of a second on these machines."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def archive(db):
     """The five sample transcripts, ingested."""
@@ -86,16 +91,24 @@ def chromium():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database as `bin/serve` leaves a new one: migrated, then seeded."""
+    from statements.seed import seed
+
+    with django_db_blocker.unblock():
+        seed()
+
+
 @pytest.fixture
 def seeded(transactional_db):
-    """The registry and topics migrations 0021 and 0006 seed. A transactional test (a browser
-    test, or one whose ingest workers need committed rows) ends by emptying the tables, and for
-    a test that the live server makes transactional, serialized rollback was seen not to bring
-    them back: the seeding, which only adds what is missing, is run again."""
-    from django.apps import apps
+    """The seeded registry and topics. A transactional test (a browser test, or one whose
+    ingest workers need committed rows) ends by emptying the tables, their record of the
+    seeding with them, and for a test that the live server makes transactional, serialized
+    rollback was seen not to bring them back: the seeding is run again."""
+    from statements.seed import seed
 
-    for migration in ("0021_seed_registry", "0006_seed_topics"):
-        importlib.import_module(f"statements.migrations.{migration}").seed(apps, None)
+    seed()
 
 
 @pytest.fixture
@@ -113,5 +126,12 @@ def page(chromium, live_server, seeded):
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # Anything the Content-Security-Policy blocked is reported on the console: none may be.
+    blocked = []
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and blocked.append(message.text),
+    )
     yield page
     context.close()
+    assert blocked == []

@@ -412,6 +412,22 @@ def test_login_failures_are_rate_limited(client):
     assert "Too many failed logins" in locked.content.decode()
 
 
+def test_failed_logins_are_limited_per_address_whatever_the_usernames(client):
+    User.objects.create_user("admin3", password="the-right-passphrase", is_staff=True)
+    for number in range(5):
+        client.post("/admin/login/", {"username": f"guess{number}", "password": "wrong"})
+    locked = client.post(
+        "/admin/login/", {"username": "admin3", "password": "the-right-passphrase"}
+    )
+    assert locked.status_code == 429
+    assert "Too many failed logins" in locked.content.decode()
+    elsewhere = Client(REMOTE_ADDR="192.0.2.7")
+    response = elsewhere.post(
+        "/admin/login/", {"username": "admin3", "password": "the-right-passphrase"}
+    )
+    assert response.status_code == 302  # logged in
+
+
 def test_the_original_file_can_be_downloaded_byte_for_byte(client, editor):
     send(client, "lima.txt", LIMA.encode("cp1252"))
     upload = Upload.objects.get()

@@ -1,7 +1,8 @@
-"""Once seeded the officials of statements/data/officials.json.
+"""Once seeded the registry of known officials; now does nothing.
 
-Superseded by 0021, which seeds the registry (statements/data/registry.json): publishers,
-offices and people with dated roles. A fresh database gets them all there.
+A migration runs on every new database, including one a dump is about to be loaded into, and
+`loaddata` leaves the rows it does not hold: officials deleted before the dump came back. The
+seeding is `manage.py seed` now (statements/seed.py), done once and recorded (migration 0021).
 """
 
 from django.db import migrations
@@ -10,4 +11,4 @@ from django.db import migrations
 class Migration(migrations.Migration):
     dependencies = [("statements", "0001_initial")]
 
-    operations = []
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

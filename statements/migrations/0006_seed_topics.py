@@ -1,33 +1,14 @@
-"""Seed the topic taxonomy and its rules from statements/data/topics.json.
+"""Once seeded the topic taxonomy and its rules; now does nothing.
 
-Later edits belong in the admin, followed by `manage.py retag`; this only adds what is missing.
+A migration runs on every new database, including one a dump is about to be loaded into, and
+`loaddata` leaves the rows it does not hold: topics deleted before the dump came back. The
+seeding is `manage.py seed` now (statements/seed.py), done once and recorded (migration 0021).
 """
 
-import json
-from pathlib import Path
-
 from django.db import migrations
-from django.utils.text import slugify
-
-TOPICS = Path(__file__).resolve().parent.parent / "data" / "topics.json"
-
-
-def seed(apps, schema_editor):
-    Topic = apps.get_model("statements", "Topic")
-    for topic in json.loads(TOPICS.read_text(encoding="utf-8")):
-        Topic.objects.get_or_create(
-            slug=slugify(topic["name"]),
-            defaults={
-                "name": topic["name"],
-                "description": topic["description"],
-                "terms": topic["terms"],
-                "exclusions": topic.get("exclude", []),
-                "min_mentions": topic.get("min_mentions", 2),
-            },
-        )
 
 
 class Migration(migrations.Migration):
     dependencies = [("statements", "0005_topic_rules")]
 
-    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

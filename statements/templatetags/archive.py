@@ -5,7 +5,7 @@ from django import template
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 
-from statements import markup
+from statements import links, markup
 from statements.parser import INTERPRETER_MARK, STAGE_NOTE
 from statements.search import Estimate
 
@@ -48,6 +48,15 @@ def search_url(context, action: str, name: str = "", value="") -> str:
         params.pop(name, None)
     encoded = urlencode(params, doseq=True)
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def safe_url(value: str) -> str:
+    """A stored URL fit to link to (http or https), else "": `{% with url=x|safe_url %}`."""
+    try:
+        return links.safe_url(value)
+    except links.UnsafeURL:
+        return ""
 
 
 @register.filter

@@ -137,3 +137,17 @@ if (filters) {
     }
   }
 }
+
+// A link to a turn of a long transcript made before it had pages (/meetings/SLUG/#u700) lands
+// on its first page: go on to the page that holds the turn.
+(() => {
+  const transcript = document.querySelector(".transcript[data-turns-per-page]");
+  const turn = /^#u(\d+)$/.exec(window.location.hash);
+  if (!transcript || !turn || document.getElementById(`u${turn[1]}`)) return;
+  if (Number(turn[1]) > Number(transcript.dataset.turnCount)) return;
+  const page = Math.floor((Number(turn[1]) - 1) / Number(transcript.dataset.turnsPerPage)) + 1;
+  const params = new URLSearchParams(window.location.search);
+  if (params.get("page") === String(page)) return;
+  params.set("page", page);
+  window.location.replace(`?${params}${window.location.hash}`);
+})();

@@ -36,6 +36,7 @@ from statements.ingest import (
     publisher_key,
     write,
 )
+from statements.links import UnsafeURL, safe_url
 from statements.models import Meeting, Speaker
 
 TRANSCRIPT_SUFFIXES = {".txt", ".md", ".text", ".markdown"}
@@ -133,14 +134,19 @@ def read_info(job: Job) -> MeetingInfo:
             date = dt.date.fromisoformat(date)
         except ValueError:
             raise IngestError(f"the date {date!r} is not a date in the form YYYY-MM-DD.") from None
+    try:
+        source_url = safe_url(str(fields.get("source_url") or ""))
+    except UnsafeURL as error:
+        raise IngestError(f"its source URL is refused: {error}") from None
     return MeetingInfo(
         **{
             name: str(fields.get(name) or "")
             for name in FIELDS
-            if name not in {"date", "publisher"}
+            if name not in {"date", "publisher", "source_url"}
         },
         date=date or None,
         publisher=publisher_key(str(fields.get("publisher") or "")),
+        source_url=source_url,
     )
 
 
@@ -261,6 +267,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        try:
+            options["source_url"] = safe_url(options.get("source_url") or "")
+        except UnsafeURL as error:
+            raise CommandError(f"--source-url: {error}") from None
         overrides = {name: options[name] for name in FIELDS if options.get(name)}
         jobs = self._jobs(options, overrides)
         workers = max(1, min(options["workers"], len(jobs)))

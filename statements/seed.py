@@ -1,0 +1,127 @@
+"""The registry and topics of statements/data, seeded into a new archive once.
+
+They were seeded by migrations (0002, 0006, 0021), which run on every new database, including
+one a dump is about to be loaded into: `loaddata` then updated the rows it held and left the
+others, so a topic or an official deleted before the dump came back. Seeding is now a step of
+its own, `manage.py seed` (bin/serve and docker compose run it after `migrate`), recorded in
+`Seeding`; once a data set is recorded it is never seeded again, and the record travels with a
+dump. Each data set only adds what is missing: an archive's own rows are kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from statements.models import (
+    Office,
+    OfficeTerm,
+    Publisher,
+    Seeding,
+    Speaker,
+    SpeakerAlias,
+    SpeakerRole,
+    Topic,
+)
+from statements.speakers import label_key
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def seed() -> list[str]:
+    """Seed the data sets not yet seeded; their names."""
+    done = []
+    for name, apply in (("registry", _registry), ("topics", _topics)):
+        with transaction.atomic():
+            _, new = Seeding.objects.get_or_create(name=name)
+            if new:
+                apply()
+                done.append(name)
+    return done
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _registry() -> None:
+    """Publishers, people with their dated roles and labels, and offices with their holders'
+    terms (data/registry.json)."""
+    data = json.loads((DATA / "registry.json").read_text(encoding="utf-8"))
+    for publisher in data["publishers"]:
+        Publisher.objects.get_or_create(
+            key=publisher["key"],
+            defaults={k: publisher.get(k, "") for k in ("name", "country", "organisation", "url")},
+        )
+    people = {person["name"]: _person(person) for person in data["people"]}
+    for entry in data["offices"]:
+        office, created = Office.objects.get_or_create(
+            name=entry["name"],
+            defaults={
+                "country": entry.get("country", ""),
+                "organisation": entry.get("organisation", ""),
+                "labels": entry.get("labels", []),
+            },
+        )
+        if created and entry.get("publishers"):
+            office.publishers.set(Publisher.objects.filter(key__in=entry["publishers"]))
+        for term in entry["terms"]:
+            OfficeTerm.objects.get_or_create(
+                office=office,
+                start=_date(term["start"]),
+                defaults={"speaker": people[term["person"]], "end": _date(term.get("end"))},
+            )
+
+
+def _person(person: dict) -> Speaker:
+    roles = person.get("roles", [])
+    latest = max(roles, key=lambda role: role.get("start") or "", default={})
+    speaker, _ = Speaker.objects.get_or_create(
+        slug=slugify(person["name"])[:120],
+        defaults={
+            "name": person["name"],
+            "family_name": person.get("family_name", ""),
+            "kind": person.get("kind", Speaker.Kind.OFFICIAL),
+            "role": latest.get("title", ""),
+            "country": person.get("country", ""),
+            "organisation": person.get("organisation", ""),
+            "outlet": person.get("outlet", ""),
+        },
+    )
+    for role in roles:
+        SpeakerRole.objects.get_or_create(
+            speaker=speaker,
+            title=role["title"],
+            start=_date(role.get("start")),
+            defaults={
+                "end": _date(role.get("end")),
+                "country": role.get("country", person.get("country", "")),
+                "organisation": role.get("organisation", person.get("organisation", "")),
+                "source": SpeakerRole.Source.REGISTRY,
+            },
+        )
+    for label in person.get("labels", []):
+        SpeakerAlias.objects.get_or_create(
+            key=label_key(label),
+            speaker=speaker,
+            defaults={"label": label, "source": SpeakerAlias.Source.REGISTRY},
+        )
+    return speaker
+
+
+def _topics() -> None:
+    for topic in json.loads((DATA / "topics.json").read_text(encoding="utf-8")):
+        Topic.objects.get_or_create(
+            slug=slugify(topic["name"]),
+            defaults={
+                "name": topic["name"],
+                "description": topic["description"],
+                "terms": topic["terms"],
+                "exclusions": topic.get("exclude", []),
+                "min_mentions": topic.get("min_mentions", 2),
+            },
+        )
