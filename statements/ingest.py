@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from statements import parser, topics
+from statements import parser, search_index, topics
 from statements.models import Meeting, Speaker, SpeakerAlias, TopicOverride, Utterance
 from statements.speakers import (
     QUESTION,
@@ -174,6 +174,7 @@ def batch() -> Iterator[Batch]:
         ingesting.flush()
         if ingesting.meetings:
             topics.retag(meetings=ingesting.meetings)
+        search_index.sync_after_commit()
 
 
 def decode(data: bytes, name: str = "the file") -> str:
@@ -342,6 +343,7 @@ def ingest(
             kept, dropped = corrections.restore(utterances, chosen=set(choices or {}))
         if batch is None:
             topics.retag(meetings=[meeting.pk])
+            search_index.sync_after_commit()
     if deferred:
         # Only now that nothing can fail: had it failed, what the registry learned from it
         # would have been rolled back, and the batch must not write it.
@@ -695,6 +697,7 @@ def merge_speakers(keep: Speaker, others: list[Speaker]) -> None:
         SpeakerAlias.objects.filter(speaker__in=others).update(speaker=keep)
         Utterance.objects.filter(speaker__in=others).update(speaker=keep)
         Speaker.objects.filter(pk__in=[other.pk for other in others]).delete()
+        search_index.sync_after_commit()
 
 
 def split_alias(alias: SpeakerAlias) -> Speaker:
@@ -712,4 +715,5 @@ def split_alias(alias: SpeakerAlias) -> Speaker:
         old.utterances.filter(speaker_label__in=labels).update(speaker=speaker)
         alias.speaker = speaker
         alias.save(update_fields=["speaker"])
+        search_index.sync_after_commit()
     return speaker

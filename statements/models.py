@@ -421,3 +421,34 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename or 'Pasted text'} ({self.uploaded_at:%Y-%m-%d %H:%M})"
+
+
+class SearchOutbox(models.Model):
+    """An utterance whose document in the search index is to be written again, put here by the
+    triggers of migration 0020 in the transaction that changed it, and taken off by
+    `search_index.sync()` once the index has it. No foreign key: a deleted utterance's id is
+    what tells the index to drop it. Without an utterance: the index is to be rebuilt."""
+
+    utterance_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"utterance {self.utterance_id} to index"
+
+
+class Word(models.Model):
+    """A word of the archive's vocabulary, lower-cased and unaccented, with about how many
+    utterances say it (exact after `manage.py search_index --rebuild`): what did-you-mean
+    suggests from, by trigram similarity (pg_trgm)."""
+
+    word = models.CharField(max_length=30, unique=True)
+    documents = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["word"]
+        indexes = [GinIndex(fields=["word"], opclasses=["gin_trgm_ops"], name="word_trigrams")]
+
+    def __str__(self) -> str:
+        return self.word

@@ -1,5 +1,5 @@
 from collections import defaultdict
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from statements import search as search_
 from statements.citations import bibtex, plain_citation
-from statements.filters import SORTS, UtteranceFilter
+from statements.filters import UtteranceFilter
 from statements.models import Meeting, Speaker, Tagging, Topic, Utterance
 
 MAX_PAGE = 10_000
@@ -40,7 +40,7 @@ def _run_search(request, landing: bool = False):
     if landing and not _asked(request, filterset):
         return filterset, None, None
     try:
-        return filterset, search_.run(filterset, int(page)), None
+        return filterset, search_.run(filterset.params(int(page))), None
     except search_.PageOutOfRange as error:
         return filterset, None, str(error)
 
@@ -58,15 +58,12 @@ def home(request):
         "form": filterset.form,
         "results": results,
         "asked": asked,
-        "sorts": SORTS,
+        "sorts": search_.SORTS,
         "kept_for_query": _kept(request, {"q", "page"}),
         "kept_for_dates": _kept(request, {"date_from", "date_to", "page"}),
     }
     if results is not None:
         context["facets"] = [results.facets[name] for name in LISTED_FACETS]
-        context["estimated"] = results.total_is_estimate or any(
-            facet.estimate for facet in results.facets.values()
-        )
         context["active_filters"] = _chips(filterset, results)
         # The search, for each result's links to its quote and its transcript to come back to.
         context["back"] = quote(request.GET.urlencode())
@@ -135,13 +132,26 @@ def api_search(request):
         return JsonResponse({"error": "Invalid search parameters.", "fields": errors}, status=400)
     return JsonResponse(
         {
-            "total": int(results.total),
-            "total_is_estimate": results.total_is_estimate,
-            "ranked_among": results.ranked_among,
+            "total": results.total,
             "page": results.page,
+            "page_size": results.page_size,
             "pages": results.pages,
             "sort": results.sort,
             "notice": results.notice,
+            "suggestions": {
+                kind: suggestion
+                and {
+                    "text": suggestion.text,
+                    "url": request.build_absolute_uri(
+                        f"{reverse('statements:api_search')}?"
+                        + urlencode(suggestion.params, doseq=True)
+                    ),
+                }
+                for kind, suggestion in (
+                    ("speaker", results.speaker_suggestion),
+                    ("spelling", results.spelling_suggestion),
+                )
+            },
             "results": [
                 _hit_json(request, hit.utterance, str(hit.snippet)) for hit in results.hits
             ],
@@ -150,9 +160,8 @@ def api_search(request):
                     {
                         "value": v.value,
                         "label": v.label,
-                        "count": int(v.count),
+                        "count": v.count,
                         "selected": v.selected,
-                        "estimate": isinstance(v.count, search_.Estimate),
                     }
                     for v in facet.values
                 ]
@@ -310,14 +319,13 @@ APPEARANCES_SHOWN = 100
 
 
 def _search_for(params: dict[str, list[str]], facets: list[str]) -> search_.Results:
-    """The search for these filters, for its total and these facets: counted as fast as a
-    search is, from a sample (and marked "≈") where the rows are many."""
+    """The search for these filters, for its total and these facets, counted exactly."""
     data = QueryDict(mutable=True)
     for name, values in params.items():
         data.setlist(name, values)
     filterset = UtteranceFilter(data, queryset=Utterance.objects.none())
     filterset.is_valid()
-    return search_.run(filterset, facets=facets)
+    return search_.run(filterset.params(), facets=facets)
 
 
 def topic(request, slug):
@@ -332,24 +340,14 @@ def topic(request, slug):
     )
     for value in facets["speaker"].values:
         speakers[value.value].turns = value.count
-    # The meetings where it comes up most, by the facet's counts (from a sample on a large
-    # archive); their turns on the topic are then counted exactly, a sample of a meeting's
-    # thirty-odd turns being too small to say.
-    listed = Meeting.objects.listed().in_bulk(
-        [v.value for v in facets["meeting"].values][:10], field_name="slug"
-    )
-    on_topic = dict(
-        Utterance.objects.filter(meeting__in=listed.values(), taggings__topic=topic)
-        .order_by()
-        .values_list("meeting")
-        .annotate(n=Count("*"))
-        .values_list("meeting", "n")
-    )
+    # The meetings where it comes up most, by the facet's exact counts.
+    on_topic = {v.value: v.count for v in facets["meeting"].values[:10]}
+    listed = Meeting.objects.listed().in_bulk(list(on_topic), field_name="slug")
     meetings = sorted(
-        listed.values(), key=lambda m: (-on_topic.get(m.pk, 0), -m.date.toordinal(), m.title)
+        listed.values(), key=lambda m: (-on_topic[m.slug], -m.date.toordinal(), m.title)
     )
     for meeting in meetings:
-        meeting.on_topic = on_topic.get(meeting.pk, 0)
+        meeting.on_topic = on_topic[meeting.slug]
         meeting.share = round(100 * meeting.on_topic / meeting.turns) if meeting.turns else 0
     return render(
         request,

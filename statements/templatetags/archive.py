@@ -6,7 +6,6 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from statements.parser import INTERPRETER_MARK, STAGE_NOTE
-from statements.search import Estimate
 
 register = template.Library()
 
@@ -15,8 +14,8 @@ FOOTNOTE_MARK = re.compile(r"(?<=\w)\[(\d{1,2})\]")
 
 @register.filter
 def count(value):
-    """A count with thousands separators ("1,094"); an estimate keeps its mark ("≈16,000")."""
-    if isinstance(value, int) and not isinstance(value, bool | Estimate):
+    """A count with thousands separators ("1,094")."""
+    if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return value
 
@@ -57,3 +56,9 @@ def transcript(paragraph: str) -> SafeString:
     html = STAGE_NOTE.sub(lambda m: f'<span class="stage">{m.group(0)}</span>', html)
     html = FOOTNOTE_MARK.sub(r'<sup class="footnote">[\1]</sup>', html)
     return mark_safe(html)
+
+
+@register.filter
+def urlencode_params(params) -> str:
+    """A suggestion's parameters (name: list of values) as a query string."""
+    return urlencode({name: values for name, values in params.items() if values}, doseq=True)

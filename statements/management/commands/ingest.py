@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, OperationalError, connections
 from tqdm import tqdm
 
+from statements import search_index
 from statements.ingest import IngestError, MeetingInfo, batch, decode, ingest
 
 TRANSCRIPT_SUFFIXES = {".txt", ".md", ".text", ".markdown"}
@@ -183,6 +184,9 @@ class Command(BaseCommand):
                 pool.terminate()
                 pool.join()
         progress.close()
+        # Each batch synced the search index after its commit, unless another worker's sync was
+        # under way; whatever is left waits for this one.
+        search_index.sync()
 
         review = [name for name, needs_review in total.new_speakers if needs_review]
         self.stdout.write(
