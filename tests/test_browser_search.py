@@ -80,3 +80,20 @@ def test_search_and_facets_work_from_the_keyboard(page, live_archive):
     expect(page.get_by_role("checkbox", name=re.compile("Question"))).to_have_attribute(
         "aria-checked", "true"
     )
+
+
+def test_a_name_in_the_words_is_offered_as_that_speaker_s_turns(page, live_archive):
+    page.goto("/")
+    page.get_by_label("Search what was said").fill("barcena fentanyl")
+    page.get_by_label("Search what was said").press("Enter")
+    # The words alone: turns that mention her, not only hers.
+    expect(page.locator("#results-heading")).to_contain_text("utterances")
+    suggestion = page.get_by_role("link", name="what Alicia Bárcena Ibarra said about fentanyl")
+    expect(suggestion).to_be_visible()
+    suggestion.click()
+    expect(page.locator("#results-heading")).to_contain_text("of 4 utterances")
+    expect(page.get_by_label("Search what was said")).to_have_value("fentanyl")
+    expect(page.get_by_role("link", name="Remove Official: Alicia Bárcena Ibarra")).to_be_visible()
+    for who in page.locator(".hit .who").all_inner_texts():
+        assert who == "Alicia Bárcena Ibarra"
+    expect(page.locator(".hit mark").first).to_have_text(re.compile("fentanyl", re.I))

@@ -1,17 +1,20 @@
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
-from statements import search
+from statements import query as box
+from statements import search, search_index
 from statements.filters import UtteranceFilter
 from statements.ingest import MeetingInfo, ingest, merge_speakers
 from statements.models import Meeting, Speaker, Utterance
 from statements.search import START, STOP, highlight
 from statements.templatetags.archive import count
+from tests.golden import assert_matches_golden
 
 pytestmark = pytest.mark.django_db
 
@@ -32,10 +35,8 @@ def firsts(data: dict, n: int = 3) -> list[tuple[str, str, int]]:
 
 def add_turn(text: str, **fields) -> Utterance:
     """A turn added at the end of the first sample meeting."""
-    fields = {"speaker_label": "QUESTION", "kind": "question", **fields}
-    return Utterance.objects.create(
-        meeting=Meeting.objects.first(), sequence=999, text=text, **fields
-    )
+    fields = {"speaker_label": "QUESTION", "kind": "question", "sequence": 999, **fields}
+    return Utterance.objects.create(meeting=Meeting.objects.first(), text=text, **fields)
 
 
 def test_fentanyl_ranks_by_bm25_over_every_match(client, archive):
@@ -383,3 +384,200 @@ def test_a_search_can_count_only_the_facets_a_page_shows(archive):
     assert list(topics.facets) == ["topic"] and topics.facets["topic"].values
     assert topics.facets["topic"] == everything.facets["topic"]
     assert topics.total == everything.total
+
+
+def hits_for(client, query: str) -> list[str]:
+    """The texts of every result (the whole turn, read back by permalink order)."""
+    data = api(client, f"{query}&page_size=500")
+    return [r["snippet_html"] for r in data["results"]]
+
+
+def test_a_quoted_phrase_is_its_words_in_order_never_across_a_gap(client, archive):
+    gap = add_turn("Some countries changed their rules, their laws, and their courts.")
+    exact = add_turn("We stand for the Rule-of-LAW, always.", sequence=998)
+    folded = add_turn("Respect for the rule of law matters to Bárcena.", sequence=997)
+    data = api(client, 'q="rule of law"&meeting=' + gap.meeting.slug)
+    sequences = {r["sequence"]: r["snippet_html"] for r in data["results"]}
+    assert gap.sequence not in sequences
+    assert "<mark>Rule-of-LAW</mark>" in sequences[exact.sequence]
+    assert "<mark>rule of law</mark>" in sequences[folded.sequence]
+    # Every result of the phrase has the phrase marked, whole, in every meeting.
+    everywhere = api(client, 'q="rule of law"&page_size=500')["results"]
+    assert everywhere and all("<mark>" in r["snippet_html"] for r in everywhere)
+    # Accents aside, and only in this order.
+    both = api(client, f'q="rule of law" "barcena"&meeting={gap.meeting.slug}')["results"]
+    assert folded.sequence in [r["sequence"] for r in both]
+    assert api(client, 'q="law of rule"')["total"] == 0
+
+
+def test_unquoted_words_keep_stemming_and_quoted_ones_their_order(client, archive):
+    add_turn("The rules were broken; laws too.")
+    unquoted = api(client, "q=rule law")["total"]
+    quoted = api(client, 'q="rule law"')["total"]
+    assert unquoted > quoted
+
+
+def test_a_speaker_named_in_the_words_is_offered(client, archive):
+    data = api(client, "q=barcena fentanyl")
+    suggestion = data["suggestions"]["speaker"]
+    assert suggestion["text"] == "what Alicia Bárcena Ibarra said about fentanyl"
+    followed = client.get(suggestion["url"]).json()
+    assert followed["total"] == 4
+    assert {r["speaker"]["name"] for r in followed["results"]} == {"Alicia Bárcena Ibarra"}
+    page = client.get("/", {"q": "barcena fentanyl"}).content.decode()
+    assert (
+        "Did you mean <a href=" in page and "what Alicia Bárcena Ibarra said about fentanyl" in page
+    )
+    assert "speaker=alicia-barcena-ibarra" in page
+
+
+@pytest.mark.parametrize(
+    ("words", "name", "rest"),
+    [
+        ("Ned Price", "Ned Price", ""),
+        ("ned price sanctions", "Ned Price", "sanctions"),
+        ("barzena fentanyl", "Alicia Bárcena Ibarra", "fentanyl"),  # a typo
+        ("BÁRCENA", "Alicia Bárcena Ibarra", ""),
+        ("Blinken mexico", "Antony J. Blinken", "mexico"),
+    ],
+)
+def test_names_are_understood_with_accents_and_typos(client, archive, words, name, rest):
+    suggestion = api(client, f"q={words}")["suggestions"]["speaker"]
+    expected = f"what {name} said" + (f" about {rest}" if rest else "")
+    assert suggestion and suggestion["text"] == expected
+
+
+def test_ned_price_finds_his_turns_through_the_suggestion(client, archive):
+    price = Speaker.objects.get(name="Ned Price")
+    add_turn("We will keep the pressure on.", speaker=price, speaker_label="MR PRICE")
+    suggestion = api(client, "q=Ned Price")["suggestions"]["speaker"]
+    followed = client.get(suggestion["url"]).json()
+    assert followed["total"] == price.utterances.count() >= 1
+    assert {r["speaker"]["name"] for r in followed["results"]} == {"Ned Price"}
+
+
+def test_no_name_no_suggestion_and_a_chosen_speaker_is_not_offered_again(client, archive):
+    assert api(client, "q=fentanyl")["suggestions"]["speaker"] is None
+    chosen = api(client, "q=barcena fentanyl&speaker=alicia-barcena-ibarra")
+    assert chosen["suggestions"]["speaker"] is None
+
+
+def test_the_speaker_prefix_is_the_explicit_form(client, archive):
+    data = api(client, 'q=speaker:"Alicia Bárcena Ibarra" fentanyl')
+    assert data["total"] == 4
+    assert api(client, "q=speaker:barcena fentanyl")["total"] == 4
+    unknown = api(client, 'q=speaker:"Nobody Atall" fentanyl')
+    assert unknown["total"] == 0 and "No speaker is known as “Nobody Atall”" in unknown["notice"]
+
+
+def test_a_misspelled_word_gets_the_archive_s_spelling(client, archive):
+    data = api(client, "q=fentanil")
+    assert data["total"] == 0
+    assert data["suggestions"]["spelling"]["text"] == "fentanyl"
+    assert client.get(data["suggestions"]["spelling"]["url"]).json()["total"] == 34
+    page = client.get("/", {"q": "fentanil"}).content.decode()
+    assert 'Did you mean <a href="?q=fentanyl"><q>fentanyl</q></a>?' in page
+    # A word spelled as the archive spells it, with results, gets no suggestion.
+    assert api(client, "q=fentanyl")["suggestions"]["spelling"] is None
+    assert (
+        api(client, "q=fentanil cartels")["suggestions"]["spelling"]["text"] == "fentanyl cartels"
+    )
+
+
+LONG_QUERIES = [
+    "barcena fentanyl",
+    "security cooperation",
+    "fentanyl precursors",
+    "border security migration",
+    "arms trafficking",
+    '"arms trafficking" mexico',
+    "human smuggling",
+    "cartels or xylazine",
+    "mexico -fentanyl",
+    "ports chemicals",
+    "extradition",
+    '"United States" cooperation',
+]
+
+
+@pytest.mark.parametrize("words", LONG_QUERIES)
+def test_every_snippet_shows_why_it_matched(client, archive, words):
+    data = api(client, f"q={words}&page_size=500")
+    assert data["total"] == len(data["results"]) > 0
+    wanted = [w for w in re.findall(r'"[^"]+"|\S+', words) if not w.startswith("-") and w != "or"]
+    for result in data["results"]:
+        snippet = result["snippet_html"]
+        marked = " | ".join(re.findall(r"<mark>(.*?)</mark>", snippet))
+        assert marked, (words, snippet)
+        if " or " not in words:
+            # Each word (or phrase) searched for is marked somewhere in the snippet.
+            for word in wanted:
+                said = " ".join(search.stems(word.strip('"')))
+                assert said in " ".join(search.stems(marked)), (word, snippet)
+
+
+def test_long_turns_show_each_word_where_it_is(client, archive):
+    filler = " ".join(["Cooperation continues between our two governments."] * 80)
+    turn = add_turn(f"Bárcena spoke first. {filler} Then fentanyl came up. {filler}")
+    data = api(client, f"q=barcena fentanyl&meeting={turn.meeting.slug}")
+    (snippet,) = [r["snippet_html"] for r in data["results"] if r["sequence"] == 999]
+    assert "<mark>Bárcena</mark>" in snippet and "<mark>fentanyl</mark>" in snippet
+    assert " … " in snippet and len(snippet) < 600
+
+
+GOLDEN = Path(__file__).parent / "fixtures" / "search" / "queries.json"
+KINDS = {
+    "rare word": {"q": "Pradrika"},
+    "word": {"q": "vehicles"},
+    "stop word alone": {"q": "the"},
+    "phrase": {"q": '"rule of law"'},
+    "phrase with a variant": {"q": '"arms trafficking"'},
+    "words, or, excluded": {"q": "fentanyl or xylazine -mexico"},
+    "a word that is two tokens": {"q": "U.S."},
+    "speaker prefix": {"q": 'speaker:"Ned Price" sanctions'},
+    "word with filters": {
+        "q": "security",
+        "speaker": ["1", "2"],
+        "topic": ["3"],
+        "year": ["2023"],
+        "month": ["2023-10"],
+        "country": ["Mexico"],
+        "kind": ["answer"],
+        "interpreted": ["yes"],
+        "date_from": "2020-01-01",
+        "date_to": "2024-12-31",
+    },
+    "filters alone": {"meeting": ["7"], "interpreted": ["yes", "no"]},
+}
+
+
+def test_the_generated_queries_and_sql_are_pinned():
+    """What each kind of search asks the index, and the SQL search runs, in golden files:
+    UPDATE_GOLDEN=1 rewrites them, then read the diff."""
+    pinned = {}
+    for kind, asked in KINDS.items():
+        params = search.SearchParams(
+            q=asked.get("q", ""),
+            chosen={
+                name: tuple(value)
+                for name, value in asked.items()
+                if name not in ("q", "date_from", "date_to")
+            },
+            date_from=dt.date.fromisoformat(asked["date_from"]) if "date_from" in asked else None,
+            date_to=dt.date.fromisoformat(asked["date_to"]) if "date_to" in asked else None,
+        )
+        words = search.compile_words(box.read(params.q))
+        filters = search.filter_queries(params, [5] if "speaker:" in params.q else [])
+        pinned[kind] = {
+            "read": repr(box.read(params.q)),
+            "query": repr(search.combined(words.query, filters.values())),
+            "marks": [sorted(words.marks.stems), [list(p) for p in words.marks.phrases]],
+        }
+    pinned["sql"] = {
+        "hits": " ".join(search.HIT_SQL.split()),
+        "named": {name: " ".join(sql.split()) for name, sql in search.NAMED.items()},
+        "spelling": " ".join(search.SPELLING_SQL.split()),
+        "names": " ".join(search.NAMES_KEY_SQL.split()),
+        "documents": " ".join(search_index.DOCUMENTS_SQL.split()),
+    }
+    assert_matches_golden(pinned, GOLDEN)
