@@ -271,7 +271,8 @@ class Utterance(models.Model):
     word_count = models.PositiveIntegerField(default=0)
     # The words of the text, and the speaker's id and the year as lexemes of their own
     # (`SpeakerLexeme`, `YearLexeme`): PostgreSQL computes it again whenever the text, the speaker
-    # or the date changes.
+    # or the date changes. Topic tagging reads it; search reads the search index
+    # (statements/search_index.py), and the vector has no index since migration 0021.
     search_vector = models.GeneratedField(
         expression=SearchVector("text", config=SEARCH_CONFIG)
         + SpeakerLexeme("speaker_id")
@@ -295,7 +296,6 @@ class Utterance(models.Model):
                 include=["word_count"],
                 name="utterance_speaker_meeting",
             ),
-            GinIndex(fields=["search_vector"], name="utterance_search"),
             models.Index(fields=["date"], name="utterance_date"),
         ]
 

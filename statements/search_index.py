@@ -173,6 +173,8 @@ def document(row: tuple) -> tantivy.Document:
 OUTBOX = "statements_searchoutbox"
 # Outbox rows applied in one index commit.
 SYNC_BATCH = 20_000
+# A sync that applied this many vacuums the outbox after it.
+VACUUM_AFTER = 10_000
 # The key of the advisory lock that one sync (or rebuild) at a time holds.
 LOCK = 1_002
 WRITER_HEAP = 200_000_000
@@ -292,12 +294,18 @@ def sync(wait: bool = True) -> Synced:
             )
             ids = {pk for (pk,) in cursor.fetchall()}
             if not ids:
-                return done
+                break
             if None in ids:  # the utterances were truncated
                 (directory / MADE_FOR).unlink(missing_ok=True)
                 continue
             _apply(cursor, directory, sorted(ids))
             done.applied += len(ids)
+    if (done.applied >= VACUUM_AFTER or done.rebuilt) and not connection.in_atomic_block:
+        # What was deleted from the outbox, cleared now rather than when autovacuum comes by:
+        # every search reads the outbox first.
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM {OUTBOX}")
+    return done
 
 
 def _lock(cursor, wait: bool) -> bool:
@@ -332,7 +340,11 @@ def rebuild() -> int:
     """Index every utterance anew, under the lock; how many."""
     with transaction.atomic(), connection.cursor() as cursor:
         _lock(cursor, wait=True)
-        return _rebuild_locked(cursor, path())
+        count = _rebuild_locked(cursor, path())
+    if not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM {OUTBOX}")
+    return count
 
 
 def _rebuild_locked(cursor, directory: Path) -> int:
@@ -345,19 +357,24 @@ def _rebuild_locked(cursor, directory: Path) -> int:
     index = _index(directory)
     writer = index.writer(WRITER_HEAP, 0)
     count = 0
-    words = Counter()
+    pieces = Counter()  # the texts' pieces between spaces, by how many utterances have them
     try:
         writer.delete_all_documents()
         cursor.execute(f"DELETE FROM {OUTBOX}")
         for row in _rows(f"{DOCUMENTS_SQL} ORDER BY u.id"):
             writer.add_document(document(row))
-            words.update(set(WORD.findall(row[0].lower())))
+            pieces.update(set(row[0].lower().split()))
             count += 1
         writer.commit()
         writer.wait_merging_threads()
     except BaseException:
         writer.rollback()
         raise
+    words = Counter()
+    for piece, documents in pieces.items():
+        # (An utterance that says "law," and "law." counts twice for "law": about is enough.)
+        for word in set(WORD.findall(piece)):
+            words[word] += documents
     _write_words(cursor, words, replace=True)
     (directory / MADE_FOR).write_text(json.dumps({"database": identity}))
     return count
@@ -372,10 +389,11 @@ def _rows(sql: str, size: int = 5_000) -> Iterator[tuple]:
 
 
 # The vocabulary did-you-mean draws on (`statements_word`, with a trigram index): each word of
-# three letters or more, lower-cased and unaccented, with about how many utterances say it.
-# Counts grow with every utterance synced and are made exact again by a rebuild (an utterance
-# deleted or changed is not taken off), which is all a suggestion needs: suggested words are
-# checked against the index.
+# three letters or more, lower-cased and unaccented, with how many utterances said it at the
+# last rebuild. A sync adds the words it has not seen (with the utterances of its batch that say
+# them) and leaves the others' counts as they are: updating thousands of rows and their trigrams
+# took most of a sync's time, and a suggestion only needs a word's rough frequency (suggested
+# words are checked against the index before they are offered).
 WORD = re.compile(r"[^\W\d_]{3,30}")
 
 
@@ -385,9 +403,10 @@ def fold(word: str) -> str:
 
 
 def _count_words(cursor, texts: Iterable[str], replace: bool) -> None:
-    words = Counter()
-    for text in texts:
-        words.update(set(WORD.findall(text.lower())))
+    """A sync's words: those it has not seen go in as said once (one pass over all its texts
+    together; counting each utterance's words apart took as long as indexing them)."""
+    pieces = set("\n".join(texts).lower().split())  # the regex then runs on each once
+    words = Counter({word for piece in pieces for word in WORD.findall(piece)})
     _write_words(cursor, words, replace)
 
 
@@ -407,9 +426,10 @@ def _write_words(cursor, words: Counter, replace: bool) -> None:
         for word, count in folded.items():
             copy.write_row((word, count))
     cursor.execute(
-        "INSERT INTO statements_word (word, documents) SELECT word, documents FROM counted_word "
-        "ORDER BY word ON CONFLICT (word) DO UPDATE "
-        "SET documents = statements_word.documents + excluded.documents"
+        "INSERT INTO statements_word (word, documents) "
+        "SELECT word, documents FROM counted_word AS counted WHERE NOT EXISTS "
+        "(SELECT 1 FROM statements_word AS known WHERE known.word = counted.word) "
+        "ORDER BY word ON CONFLICT (word) DO NOTHING"
     )
     cursor.execute("DROP TABLE counted_word")
     if replace:

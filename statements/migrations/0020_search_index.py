@@ -146,6 +146,21 @@ DROP FUNCTION IF EXISTS search_outbox_speaker();
 DROP FUNCTION IF EXISTS search_outbox_meeting();
 """
 
+# The outbox is written and emptied all day: vacuumed as soon as a thousand rows are dead, so
+# that the check every search makes (is anything waiting?) reads a table of a few pages.
+OUTBOX_VACUUM = """
+ALTER TABLE statements_searchoutbox SET (
+    autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000,
+    autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 10000
+);
+"""
+OUTBOX_VACUUM_DEFAULT = """
+ALTER TABLE statements_searchoutbox RESET (
+    autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold,
+    autovacuum_vacuum_insert_scale_factor, autovacuum_vacuum_insert_threshold
+);
+"""
+
 DROP_SAMPLES = """
 DROP INDEX IF EXISTS utterance_sample_search;
 DROP INDEX IF EXISTS utterance_sparse_search;
@@ -202,5 +217,6 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunSQL(OUTBOX, NO_OUTBOX),
+        migrations.RunSQL(OUTBOX_VACUUM, OUTBOX_VACUUM_DEFAULT),
         migrations.RunSQL(DROP_SAMPLES, SAMPLES),
     ]
