@@ -178,6 +178,9 @@ def test_a_meeting_facet_finds_a_transcript_s_turns(client, archive):
         ("page=abc", "The page must be a whole number"),
         ("q=fentanyl&page=3", "There is no page 3"),
         ("q=" + "x" * 501, "at most 500 characters"),
+        ("page_size=0", "greater than or equal to 1"),
+        ("page_size=501", "less than or equal to 500"),
+        ("facet_limit=many", "Enter a whole number"),
     ],
 )
 def test_bad_parameters_get_a_400_with_a_message(client, archive, query, message):
@@ -189,7 +192,27 @@ def test_bad_parameters_get_a_400_with_a_message(client, archive, query, message
     assert message in str(data.json()["fields"])
 
 
-@pytest.mark.parametrize("query", ["the", "-mexico", "(((", '"', "or", "!!!", "a & b | c", "'"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "the",
+        "-mexico",
+        "(((",
+        '"',
+        "or",
+        "!!!",
+        "a & b | c",
+        "'",
+        "speaker:",
+        'speaker:""',
+        '"an unclosed phrase',
+        '-"rule of law" fentanyl',
+        "x" * 60,
+        "fentanyl or or",
+        "note:this",
+        "日本語",
+    ],
+)
 def test_odd_queries_never_fail(client, archive, query):
     page = client.get("/", {"q": query})
     assert page.status_code == 200
