@@ -84,7 +84,8 @@ class Facet:
     name: str
     label: str
     values: list[FacetValue]
-    more: int = 0  # values left off the list
+    more: int = 0  # values counted but left off the list (chosen values are always listed)
+    more_matches: int = 0  # matches with values beyond the facet limit, not counted one by one
 
     @property
     def selected(self) -> list[FacetValue]:
@@ -525,8 +526,13 @@ def name_facets(counts: Counts, params: SearchParams, wanted: Collection[str]) -
         largest = max((v.count for v in shown), default=0)
         for value in shown:
             value.share = round(100 * value.count / largest) if largest else 0
-        more = len(values) - len(shown) + (1 if counted.get(MORE) else 0)
-        facets[name] = Facet(name, title, shown, more=more)
+        facets[name] = Facet(
+            name,
+            title,
+            shown,
+            more=len(values) - len(shown),
+            more_matches=counted.get(MORE, 0),
+        )
     return facets
 
 
@@ -923,7 +929,10 @@ def suggest_spelling(
     for term in parsed.terms:
         for word in TOKEN.findall(term.text):
             folded = search_index.fold(word)
-            if len(folded) >= 4 and folded not in STOP_WORDS:
+            # Only words the archive hardly knows: a word it knows that finds little here finds
+            # little because of the other words or the filters, not its spelling.
+            rare = _documents(searcher, folded) < FEW_RESULTS
+            if len(folded) >= 4 and folded not in STOP_WORDS and rare:
                 typed[folded] = word
     if not typed:
         return None
