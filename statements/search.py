@@ -257,10 +257,11 @@ def compile_words(parsed: box.Query) -> Words:
                 phrases.append(tuple(tokens))
         if alternatives:
             groups.append(_any(alternatives))
-    if not groups:
-        return Words()
     excluded = [_term(term, keep_stop_words=True) for term in parsed.excluded]
-    clauses = [(tantivy.Occur.Must, q) for q in groups]
+    if not groups and not (parsed.speakers and any(excluded)):
+        return Words()
+    # Exclusions alone are a search only beside a speaker: prefix (every turn of theirs but...).
+    clauses = [(tantivy.Occur.Must, q) for q in groups or [tantivy.Query.all_query()]]
     clauses += [(tantivy.Occur.MustNot, e[0]) for e in excluded if e is not None]
     query = clauses[0][1] if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
     return Words(query, Marks(frozenset(marks), tuple(phrases)))

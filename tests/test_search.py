@@ -489,6 +489,8 @@ def test_the_speaker_prefix_is_the_explicit_form(client, archive):
     data = api(client, 'q=speaker:"Alicia Bárcena Ibarra" fentanyl')
     assert data["total"] == 4
     assert api(client, "q=speaker:barcena fentanyl")["total"] == 4
+    everything = api(client, "q=speaker:barcena")["total"]
+    assert 4 < api(client, "q=speaker:barcena -fentanyl")["total"] == everything - 4
     unknown = api(client, 'q=speaker:"Nobody Atall" fentanyl')
     assert unknown["total"] == 0 and "No speaker is known as “Nobody Atall”" in unknown["notice"]
 
