@@ -23,6 +23,10 @@ COPY . .
 RUN pip install --no-deps -e . \
     && SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput -v 0
 
+# The search index lives here (SEARCH_INDEX_DIR), written by the app's user; it is derived from
+# the database, and rebuilt from it when missing.
+RUN mkdir -p /app/search-index && chown app /app/search-index
+
 USER app
 EXPOSE 8000
 CMD ["gunicorn", "archive.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

@@ -282,3 +282,7 @@ if not DEBUG:
     CSRF_COOKIE_HTTPONLY = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+
+# The search index (statements/search_index.py): derived from the database, one directory per
+# database name under this one, rebuilt with `manage.py search_index --rebuild`.
+SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR", BASE_DIR / "search-index"))

@@ -29,6 +29,11 @@ def main() -> None:
     )
     arguments.add_argument("--workers", type=int, default=2, help="for `manage.py ingest`")
     arguments.add_argument(
+        "--rebuild-index",
+        action="store_true",
+        help="make the search index anew first, timed (a million utterances: minutes)",
+    )
+    arguments.add_argument(
         "--json", type=Path, help="where to write the results (default: bench/results/NAME.json)"
     )
     options = arguments.parse_args()
@@ -46,6 +51,7 @@ def main() -> None:
         options.ingest_runs,
         options.command_batch,
         options.workers,
+        options.rebuild_index,
     )
     path = options.json or Path(__file__).parent / "results" / f"{result['database']}.json"
     write(result, path)

@@ -1,10 +1,12 @@
-"""The benchmark: search latency through the real code path, its SQL floor, and ingest speed.
+"""The benchmark: search latency through the real code path, how exact its answers are, and
+ingest speed with the search index kept in step.
 
 Every search goes through `search.run()` exactly as the page and `/api/search` call it, parameters
 validated by the same FilterSet; the page rows go through the whole Django stack with the test
-client. Beside each search the bare SQL floor is timed: the GIN lookup plus one grouped count over
-the same rows, the least any search for the same thing could do. Its counts also check the app's:
-an exact total must equal the floor's, and an estimate must say it is one.
+client. Each kind of search is then checked once against exact SQL over the record (`exactness()`):
+its total; each facet's shown counts and its true top values; and whether its relevance page is
+the top of every match ranked. PostgreSQL's own full-text count for the same words is printed
+beside, for comparison (its stemming and its phrases differ: see README.md).
 
 Ingest is timed on the sample transcripts and on a batch of synthetic ones, through `ingest()` in
 a `batch()` as `manage.py ingest` calls it, and on the samples one at a time as the admin's upload
@@ -30,7 +32,8 @@ from django.http import QueryDict
 from django.test import Client
 from django.test.utils import override_settings
 
-from statements import search, topics
+from statements import query as box
+from statements import search, search_index, topics
 from statements.filters import UtteranceFilter
 from statements.ingest import MeetingInfo, batch, content_hash, ingest
 from statements.management.commands.synth import Lexicon, Synthesizer, create_speakers
@@ -81,70 +84,56 @@ class Filters:
 
 @dataclass
 class Query:
-    """One kind of search: its parameters for the app, and the same search as bare SQL."""
+    """One kind of search: its parameters for the app, and its filters as SQL conditions on the
+    utterances `u`, by the facet each belongs to (None for the date range, which none ignores)."""
 
     name: str
     params: dict[str, str]
-    floor_sql: str
-    floor_params: list
+    conditions: list[tuple[str | None, str, list]]
 
 
 def queries(filters: Filters, words: dict[str, str] = WORDS) -> list[Query]:
     """The fixed mix: each word alone and with each filter, then each filter alone."""
     with_filter = {
-        "": ({}, [], []),
+        "": ({}, []),
         "speaker": (
             {"speaker": filters.speaker.slug},
-            ["u.speaker_id = %s"],
-            [filters.speaker.pk],
+            [("speaker", "u.speaker_id = %s", [filters.speaker.pk])],
         ),
         "topic": (
             {"topic": filters.topic.slug},
             [
-                "EXISTS (SELECT 1 FROM statements_tagging AS t "
-                "WHERE t.utterance_id = u.id AND t.topic_id = %s)"
+                (
+                    "topic",
+                    "EXISTS (SELECT 1 FROM statements_tagging AS t "
+                    "WHERE t.utterance_id = u.id AND t.topic_id = %s)",
+                    [filters.topic.pk],
+                )
             ],
-            [filters.topic.pk],
         ),
         "date": (
             {"date_from": filters.date_from.isoformat(), "date_to": filters.date_to.isoformat()},
-            ["u.meeting_id IN (SELECT id FROM statements_meeting WHERE date BETWEEN %s AND %s)"],
-            [filters.date_from, filters.date_to],
+            [(None, "u.date BETWEEN %s AND %s", [filters.date_from, filters.date_to])],
         ),
     }
     mix = []
     for kind, words_ in words.items():
-        for name, (params, where, where_params) in with_filter.items():
+        for name, (params, conditions) in with_filter.items():
             mix.append(
-                _query(
-                    f"{kind} + {name}" if name else kind,
-                    {"q": words_, **params},
-                    ["u.search_vector @@ archive_query(%s)", *where],
-                    [words_, *where_params],
-                )
+                Query(f"{kind} + {name}" if name else kind, {"q": words_, **params}, conditions)
             )
-    for name, (params, where, where_params) in with_filter.items():
+    for name, (params, conditions) in with_filter.items():
         if name:
-            mix.append(_query(f"{name} alone", params, where, where_params))
+            mix.append(Query(f"{name} alone", params, conditions))
     return mix
-
-
-def _query(name: str, params: dict, where: list[str], where_params: list) -> Query:
-    sql = (
-        "SELECT u.speaker_id, count(*) FROM statements_utterance AS u "
-        f"WHERE {' AND '.join(where)} GROUP BY u.speaker_id"
-    )
-    return Query(name, params, sql, where_params)
 
 
 @dataclass
 class Timing:
     name: str
     app_ms: list[float] = field(default_factory=list)
-    floor_ms: list[float] = field(default_factory=list)
     total: int | None = None
-    floor_total: int | None = None
-    estimate: bool = False
+    exact: dict | None = None  # exactness()
 
     @property
     def p50(self) -> float:
@@ -154,29 +143,13 @@ class Timing:
     def p95(self) -> float:
         return percentile(self.app_ms, 95)
 
-    @property
-    def ratio(self) -> float | None:
-        """The app's median over the floor's."""
-        if not self.floor_ms:
-            return None
-        return self.p50 / max(percentile(self.floor_ms, 50), 0.001)
-
     def summary(self) -> dict:
         return {
             "name": self.name,
             "p50_ms": round(self.p50, 2),
             "p95_ms": round(self.p95, 2),
-            "floor_p50_ms": round(percentile(self.floor_ms, 50), 2) if self.floor_ms else None,
-            "floor_p95_ms": round(percentile(self.floor_ms, 95), 2) if self.floor_ms else None,
-            "ratio": round(self.ratio, 2) if self.ratio is not None else None,
             "total": self.total,
-            "floor_total": self.floor_total,
-            "estimate": self.estimate,
-            "estimate_error": (
-                round(abs(self.total - self.floor_total) / self.floor_total, 3)
-                if self.estimate and self.floor_total
-                else None
-            ),
+            **(self.exact or {}),
             "samples": len(self.app_ms),
         }
 
@@ -199,13 +172,7 @@ def search_once(params: dict[str, str], page: int = 1) -> search.Results:
     filterset = UtteranceFilter(data, queryset=Utterance.objects.none())
     if not filterset.is_valid():
         raise ValueError(f"Invalid benchmark parameters {params}: {filterset.form.errors}")
-    return search.run(filterset, page)
-
-
-def floor_once(query: Query) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(query.floor_sql, query.floor_params)
-        return sum(count for _, count in cursor.fetchall())
+    return search.run(filterset.params(page))
 
 
 def _timed(function: Callable, *args):
@@ -215,19 +182,174 @@ def _timed(function: Callable, *args):
 
 
 def time_searches(mix: list[Query], repeat: int) -> list[Timing]:
-    """Each query once to warm up, then `repeat` rounds through the whole mix."""
+    """Each query once to warm up, then `repeat` rounds through the whole mix; then each is
+    checked once against exact SQL."""
     timings = {query.name: Timing(query.name) for query in mix}
     for round_ in range(repeat + 1):
         for query in mix:
             timing = timings[query.name]
             results, app_ms = _timed(search_once, query.params)
-            floor_total, floor_ms = _timed(floor_once, query)
-            timing.total, timing.floor_total = int(results.total), floor_total
-            timing.estimate = results.total_is_estimate
+            timing.total = results.total
             if round_:
                 timing.app_ms.append(app_ms)
-                timing.floor_ms.append(floor_ms)
+    for query in mix:
+        timings[query.name].exact = exactness(query)
     return list(timings.values())
+
+
+# The facets checked: what gives an utterance's value of each, what it joins for it, and which
+# rows have one (a turn's topics are several; only an official's turn counts for an official).
+FACET_SQL = {
+    "speaker": (
+        "u.speaker_id::text",
+        "",
+        "u.speaker_id IS NOT NULL AND u.speaker_kind = 'official'",
+    ),
+    "speaker_kind": ("u.speaker_kind", "", "TRUE"),
+    "country": (
+        "s.country",
+        "JOIN statements_speaker AS s ON s.id = u.speaker_id",
+        "s.country <> ''",
+    ),
+    "topic": ("t.topic_id::text", "JOIN statements_tagging AS t ON t.utterance_id = u.id", "TRUE"),
+    "year": ("extract(year FROM u.date)::integer::text", "", "TRUE"),
+    "meeting": ("u.meeting_id::text", "", "TRUE"),
+    "kind": ("u.kind", "", "TRUE"),
+    "interpreted": ("CASE WHEN u.via_interpreter THEN 'yes' ELSE 'no' END", "", "TRUE"),
+}
+SHOWN_TOP = search.FACET_LIMIT
+
+
+def exactness(query: Query) -> dict:
+    """The search's answers against exact SQL over the record.
+
+    The utterances that have the words are taken from the index once (all of them, not a page),
+    and everything else is counted from PostgreSQL: each facet with every filter but its own,
+    as the page counts it. Reported: whether the total equals SQL's; the worst relative error of
+    a facet count shown, and how many of a facet's true top values (FACET_LIMIT, ties aside) are
+    not listed; whether the relevance page is the top of every match ranked by the same BM25
+    (ties aside); and PostgreSQL's own full-text count of the words, for the words alone."""
+    results = search_once(query.params)
+    words = search.compile_words(box.read(query.params.get("q", ""))).query
+    searcher = search_index.searcher()
+    with transaction.atomic(), connection.cursor() as cursor:
+        rows = "statements_utterance AS u"
+        if words is not None:
+            everything = searcher.search(words, limit=max(1, search.count(searcher, words)))
+            ids = searcher.fast_field_values("id", [a for _, a in everything.hits])
+            cursor.execute("DROP TABLE IF EXISTS bench_words")
+            cursor.execute("CREATE TEMPORARY TABLE bench_words (id bigint) ON COMMIT DROP")
+            with cursor.copy("COPY bench_words (id) FROM STDIN") as copy:
+                for pk in ids:
+                    copy.write_row((pk,))
+            cursor.execute("ANALYZE bench_words")
+            rows = "statements_utterance AS u JOIN bench_words AS w ON w.id = u.id"
+
+        def where(ignored: str | None) -> tuple[str, list]:
+            kept = [
+                (sql, p) for facet, sql, p in query.conditions if facet is None or facet != ignored
+            ]
+            text = " AND ".join(sql for sql, _ in kept) or "TRUE"
+            return text, [value for _, p in kept for value in p]
+
+        text, params = where(None)
+        cursor.execute(f"SELECT count(*) FROM {rows} WHERE {text}", params)
+        sql_total = cursor.fetchone()[0]
+        worst, missing = 0.0, 0
+        for name, (value, join, has) in FACET_SQL.items():
+            text, params = where(name)
+            cursor.execute(
+                f"SELECT {value}, count(*) FROM {rows} {join} WHERE {has} AND {text} GROUP BY 1",
+                params,
+            )
+            exact = dict(cursor.fetchall())
+            shown = _raw_values(results.facets[name])
+            for value, count in shown.items():
+                if count or exact.get(value):
+                    worst = max(
+                        worst, abs(count - exact.get(value, 0)) / max(exact.get(value, 0), 1)
+                    )
+            if name in ("speaker", "country", "meeting"):
+                ranked = sorted(exact.values(), reverse=True)
+                if len(ranked) > SHOWN_TOP:
+                    floor = ranked[SHOWN_TOP - 1]
+                    must = {v for v, c in exact.items() if c > floor}
+                else:
+                    must = set(exact)
+                missing += len(must - set(shown))
+        pg_total = None
+        if query.params.get("q") and not query.conditions:
+            # Read row by row: the vectors have no index since migration 0021.
+            text, params = where(None)
+            cursor.execute(
+                "SELECT count(*) FROM statements_utterance AS u "
+                f"WHERE u.search_vector @@ archive_query(%s) AND {text}",
+                [query.params["q"], *params],
+            )
+            pg_total = cursor.fetchone()[0]
+    top_exact = _top_is_exact(searcher, query, words) if words is not None else None
+    return {
+        "sql_total": sql_total,
+        "total_exact": results.total == sql_total,
+        "facet_worst_error": round(worst, 4),
+        "facet_top_missing": missing,
+        "top20_exact": top_exact,
+        "postgres_fts_total": pg_total,
+    }
+
+
+def _raw_values(facet: search.Facet) -> dict[str, int]:
+    """A facet's shown counts by the value SQL names them by (ids for named rows)."""
+    if facet.name in ("speaker", "topic", "meeting"):
+        model = {"speaker": Speaker, "topic": Topic, "meeting": Meeting}[facet.name]
+        ids = dict(
+            model.objects.filter(slug__in=[v.value for v in facet.values]).values_list("slug", "pk")
+        )
+        return {str(ids[v.value]): v.count for v in facet.values}
+    return {v.value: v.count for v in facet.values}
+
+
+def _top_is_exact(searcher, query: Query, words) -> bool:
+    """Whether the relevance page is the top PAGE_SIZE of every match, all of them scored by the
+    same BM25 and sorted here (a tie at the page's edge may go either way)."""
+    params = search.SearchParams(
+        q=query.params["q"],
+        chosen={name: tuple(str(v) for v in values) for name, values in _chosen(query).items()},
+        date_from=dt.date.fromisoformat(query.params["date_from"])
+        if "date_from" in query.params
+        else None,
+        date_to=dt.date.fromisoformat(query.params["date_to"])
+        if "date_to" in query.params
+        else None,
+    )
+    combined = search.combined(words, search.filter_queries(params).values())
+    total = search.count(searcher, combined)
+    if not total:
+        return True
+    everything = searcher.search(combined, limit=total)
+    scored = sorted(
+        zip(
+            [score for score, _ in everything.hits],
+            searcher.fast_field_values("id", [a for _, a in everything.hits]),
+            strict=True,
+        ),
+        key=lambda pair: -pair[0],
+    )
+    top = scored[: search.PAGE_SIZE]
+    edge = top[-1][0]
+    page = [hit.utterance.pk for hit in search_once({**query.params, "sort": "relevance"}).hits]
+    sure = {pk for score, pk in top if score > edge}
+    tied = {pk for score, pk in scored if score == edge}
+    return sure <= set(page) and set(page) <= sure | tied and len(page) == len(top)
+
+
+def _chosen(query: Query) -> dict[str, list]:
+    chosen = {}
+    if "speaker" in query.params:
+        chosen["speaker"] = [Speaker.objects.get(slug=query.params["speaker"]).pk]
+    if "topic" in query.params:
+        chosen["topic"] = [Topic.objects.get(slug=query.params["topic"]).pk]
+    return chosen
 
 
 def time_pages(words: dict[str, str], filters: Filters, repeat: int) -> list[Timing]:
@@ -278,9 +400,13 @@ def time_ingest(
     roll everything back.
 
     Transcripts already in the archive are deleted first (inside the rolled-back transaction), so
-    they are really ingested. The time `topics.retag()` takes is measured on the side.
+    they are really ingested. The time `topics.retag()` takes is measured on the side. The search
+    index is synced as a commit would sync it (inside the timing: `sync_seconds` of it); after
+    the rollback, the utterances it touched are synced again, so the index agrees with the
+    archive as it was.
     """
     measured = {}
+    touched: list[int] = []
     retag = topics.retag
     spent_tagging = [0.0]
 
@@ -293,9 +419,12 @@ def time_ingest(
 
     try:
         with transaction.atomic():
-            Meeting.objects.filter(
+            again = Meeting.objects.filter(
                 content_hash__in=[content_hash(text) for text, _ in transcripts]
-            ).delete()
+            )
+            touched += Utterance.objects.filter(meeting__in=again).values_list("pk", flat=True)
+            again.delete()
+            search_index.sync()
             if prepare:
                 prepare()
             topics.retag = timed_retag
@@ -308,7 +437,13 @@ def time_ingest(
                         ]
                 else:
                     results = [ingest(text, info) for text, info in transcripts]
+                syncing = time.perf_counter()
+                search_index.sync()
                 seconds = time.perf_counter() - started
+                sync_seconds = time.perf_counter() - syncing
+                touched += Utterance.objects.filter(
+                    meeting__in=[result.meeting.pk for result in results]
+                ).values_list("pk", flat=True)
                 utterances = sum(result.utterances for result in results)
             finally:
                 topics.retag = retag
@@ -318,10 +453,17 @@ def time_ingest(
                 "seconds": round(seconds, 3),
                 "utterances_per_second": round(utterances / seconds, 1),
                 "retag_seconds": round(spent_tagging[0], 3),
+                "sync_seconds": round(sync_seconds, 3),
             }
             raise _RolledBack
     except _RolledBack:
         pass
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO statements_searchoutbox (utterance_id) SELECT unnest(%s::bigint[])",
+            [touched],
+        )
+    search_index.sync()
     return measured
 
 
@@ -386,6 +528,7 @@ def time_command_ingest(utterances: int, workers: int, seed: int = 1) -> dict:
     finally:
         Meeting.objects.filter(content_hash__in=hashes).delete()
         Speaker.objects.exclude(pk__in=taken).delete()
+        search_index.sync()
         with connection.cursor() as cursor:
             cursor.execute("VACUUM statements_meeting, statements_utterance, statements_tagging")
     return {
@@ -403,8 +546,20 @@ def run(
     ingest_runs: int = 3,
     command_batch: int = 20_000,
     workers: int = 2,
+    rebuild_index: bool = False,
 ) -> dict:
-    """The whole benchmark, as a dictionary ready for JSON."""
+    """The whole benchmark, as a dictionary ready for JSON. With `rebuild_index`, the search
+    index is first made anew from the database, timed."""
+    index = {}
+    if rebuild_index:
+        started = time.perf_counter()
+        search_index.rebuild()
+        index["rebuild_seconds"] = round(time.perf_counter() - started, 1)
+    else:
+        search_index.sync()
+    index["megabytes"] = round(
+        sum(f.stat().st_size for f in search_index.path().rglob("*") if f.is_file()) / 1e6, 1
+    )
     counts = {
         "utterances": Utterance.objects.count(),
         "meetings": Meeting.objects.count(),
@@ -445,6 +600,7 @@ def run(
             "date_from": filters.date_from.isoformat(),
             "date_to": filters.date_to.isoformat(),
         },
+        "search_index": index,
         "searches": [timing.summary() for timing in searches],
         "pages": [timing.summary() for timing in pages],
         "ingest": {
@@ -463,28 +619,39 @@ def _median_run(runs: list[dict]) -> dict:
 
 
 def table(result: dict) -> str:
+    index = result.get("search_index", {})
+    built = f", built in {index['rebuild_seconds']:,.0f} s" if "rebuild_seconds" in index else ""
     lines = [
         f"{result['database']}: {result['utterances']:,} utterances, {result['meetings']:,} "
-        f"meetings, {result['taggings']:,} taggings; {result['repeat']} runs each",
+        f"meetings, {result['taggings']:,} taggings; {result['repeat']} runs each; "
+        f"search index {index.get('megabytes', 0):,.0f} MB{built}",
         "",
-        f"{'query':<24}{'p50 ms':>9}{'p95 ms':>9}{'floor p50':>11}{'app/floor':>11}{'total':>10}",
+        f"{'query':<24}{'p50 ms':>9}{'p95 ms':>9}{'total':>10}{'= SQL':>7}{'top 20':>8}"
+        f"{'facet err':>11}{'top 12 missing':>16}{'PostgreSQL FTS':>16}",
     ]
-    for row in [*result["searches"], *result["pages"]]:
-        floor = f"{row['floor_p50_ms']:.1f}" if row["floor_p50_ms"] is not None else "-"
-        ratio = f"{row['ratio']:.1f}x" if row["ratio"] is not None else "-"
-        total = "-" if row["total"] is None else f"{'~' if row['estimate'] else ''}{row['total']:,}"
+    for row in result["searches"]:
+        top = {None: "-", True: "exact", False: "NO"}[row.get("top20_exact")]
+        fts = "-" if row.get("postgres_fts_total") is None else f"{row['postgres_fts_total']:,}"
         lines.append(
-            f"{row['name']:<24}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}{floor:>11}{ratio:>11}"
-            f"{total:>10}"
+            f"{row['name']:<24}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}{row['total']:>10,}"
+            f"{'yes' if row.get('total_exact') else 'NO':>7}{top:>8}"
+            f"{100 * row.get('facet_worst_error', 0):>10.1f}%{row.get('facet_top_missing', 0):>16}"
+            f"{fts:>16}"
         )
+    for row in result["pages"]:
+        lines.append(f"{row['name']:<24}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}")
     lines.append("")
     for name, measured in result["ingest"].items():
         if not measured:
             continue
         if name == "command":
-            name, how = f"command, {measured['workers']} workers", "(files, committed)"
+            name, how = f"command, {measured['workers']} workers", "(files, committed, synced)"
         else:
-            how = f"(retag {100 * measured['retag_seconds'] / measured['seconds']:.0f}% of it)"
+            seconds = measured["seconds"]
+            how = (
+                f"(retag {100 * measured['retag_seconds'] / seconds:.0f}%, "
+                f"index sync {100 * measured.get('sync_seconds', 0) / seconds:.0f}% of it)"
+            )
         lines.append(
             f"ingest {name:<24} {measured['utterances']:>6} utterances "
             f"{measured['utterances_per_second']:>8,.0f}/s  {how}"

@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from statements import ingest, topics
+from statements import ingest, search_index, topics
 from statements.forms import MetadataForm, SpeakersForm, UploadForm
 from statements.models import (
     Meeting,
@@ -29,6 +29,25 @@ from statements.models import (
 admin.site.site_header = "Diplomatic Statements Archive"
 admin.site.site_title = "Archive admin"
 admin.site.index_title = "Archive administration"
+
+
+class SyncsSearchIndex:
+    """An admin whose saves and deletions can change what the search index holds (a speaker's
+    country, a meeting's date, an utterance's speaker or kind, a deletion): the triggers of
+    migration 0025 put the utterances in the index's outbox, and it is applied once the
+    request's transaction commits."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        search_index.sync_after_commit()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        search_index.sync_after_commit()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        search_index.sync_after_commit()
 
 
 class LinesField(SimpleArrayField):
@@ -56,7 +75,7 @@ class TopicForm(forms.ModelForm):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(SyncsSearchIndex, admin.ModelAdmin):
     form = TopicForm
     list_display = ["name", "tagged", "min_mentions", "description"]
     search_fields = ["name", "description"]
@@ -83,7 +102,7 @@ class SpeakerAliasInline(admin.TabularInline):
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(admin.ModelAdmin):
+class SpeakerAdmin(SyncsSearchIndex, admin.ModelAdmin):
     list_display = ["name", "role", "country", "kind", "needs_review", "utterance_count"]
     list_filter = ["needs_review", "kind", "country"]
     search_fields = ["name", "role", "aliases__label"]
@@ -127,7 +146,7 @@ class SpeakerAdmin(admin.ModelAdmin):
 
 
 @admin.register(SpeakerAlias)
-class SpeakerAliasAdmin(admin.ModelAdmin):
+class SpeakerAliasAdmin(SyncsSearchIndex, admin.ModelAdmin):
     list_display = ["label", "speaker", "key"]
     search_fields = ["label", "speaker__name"]
     autocomplete_fields = ["speaker"]
@@ -170,7 +189,7 @@ class TopicOverrideInline(admin.TabularInline):
 
 
 @admin.register(Utterance)
-class UtteranceAdmin(admin.ModelAdmin):
+class UtteranceAdmin(SyncsSearchIndex, admin.ModelAdmin):
     list_display = ["__str__", "speaker", "kind", "via_interpreter", "word_count", "topic_list"]
     list_filter = ["kind", "via_interpreter", "meeting"]
     search_fields = ["text", "speaker_label", "speaker__name"]
@@ -227,7 +246,7 @@ class UtteranceInline(admin.TabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(SyncsSearchIndex, admin.ModelAdmin):
     change_list_template = "admin/statements/meeting/change_list.html"
     change_form_template = "admin/statements/meeting/change_form.html"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
 
 import django_filters
 from django import forms
@@ -14,48 +12,19 @@ from django.db.models.functions import ExtractYear, Lower
 from django.db.models.query import EmptyQuerySet
 
 from statements.models import Meeting, Speaker, Topic, Utterance
+from statements.search import (
+    FACET_LIMIT,
+    INTERPRETED,
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    SORTS,
+    SearchParams,
+)
 
-SORTS = [("relevance", "Relevance"), ("newest", "Newest first"), ("oldest", "Oldest first")]
-INTERPRETED = [("yes", "Interpreted"), ("no", "Not interpreted")]
 FIRST_YEAR = 1945
+# The most values a facet lists when asked (`facet_limit`).
+MAX_FACET_LIMIT = 10_000
 DATE_MESSAGE = "That is not a date: write it as year, month and day, such as 2023-10-05."
-
-
-@dataclass(frozen=True)
-class Sql:
-    """A piece of SQL and its parameters. Search conditions are written out rather than built by
-    the ORM: compiling a search's statements took the ORM longer than PostgreSQL ran some of
-    them."""
-
-    text: str
-    params: tuple = ()
-
-    @classmethod
-    def all(cls, parts: Iterable[Sql]) -> Sql:
-        """The parts joined by AND; TRUE when there are none."""
-        return cls._joined(" AND ", parts, "TRUE")
-
-    @classmethod
-    def any(cls, parts: Iterable[Sql]) -> Sql:
-        """The parts joined by OR; FALSE when there are none."""
-        return cls._joined(" OR ", parts, "FALSE")
-
-    @classmethod
-    def within(cls, column: str, values: list) -> Sql:
-        """`column IN (...)` with one parameter a value, as the ORM writes it: PostgreSQL
-        estimates the rows of each value from its statistics."""
-        return cls(f"{column} IN ({', '.join(['%s'] * len(values))})", tuple(values))
-
-    @classmethod
-    def _joined(cls, joiner: str, parts: Iterable[Sql], empty: str) -> Sql:
-        # What the empty join is, TRUE for AND and FALSE for OR, leaves the others as they are.
-        parts = [part for part in parts if part.text != empty]
-        if not parts:
-            return cls(empty)
-        if len(parts) == 1:
-            return parts[0]
-        text = joiner.join(f"({part.text})" for part in parts)
-        return cls(text, tuple(param for part in parts for param in part.params))
 
 
 class MonthField(forms.MultipleChoiceField):
@@ -69,6 +38,19 @@ class MonthField(forms.MultipleChoiceField):
         except ValueError:
             return False
         return len(value) == 7 and FIRST_YEAR <= month.year <= dt.date.today().year + 1
+
+
+class NamesField(forms.MultipleChoiceField):
+    """Names as given (a reporter's outlet), several allowed: any short text. Listing every
+    outlet to check one against would read every question of the archive; an outlet no question
+    names finds nothing."""
+
+    def valid_value(self, value: str) -> bool:
+        return 0 < len(value) <= 100
+
+
+class NamesFilter(django_filters.MultipleChoiceFilter):
+    field_class = NamesField
 
 
 class MonthFilter(django_filters.MultipleChoiceFilter):
@@ -91,6 +73,28 @@ def months_range(year: int, month: int) -> tuple[dt.date, dt.date]:
 
 
 class SearchForm(forms.Form):
+    # For /api/search: how many results a page, how many values a long facet lists.
+    page_size = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_PAGE_SIZE,
+        required=False,
+        error_messages={
+            kind: f"The results a page (page_size) must be a whole number from 1 to "
+            f"{MAX_PAGE_SIZE}."
+            for kind in ("invalid", "min_value", "max_value")
+        },
+    )
+    facet_limit = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_FACET_LIMIT,
+        required=False,
+        error_messages={
+            kind: f"The values a facet lists (facet_limit) must be a whole number from 1 to "
+            f"{MAX_FACET_LIMIT:,}."
+            for kind in ("invalid", "min_value", "max_value")
+        },
+    )
+
     def clean(self):
         data = super().clean()
         # Chosen speakers, topics and meetings as lists: read once, and an empty choice is an
@@ -105,10 +109,10 @@ class SearchForm(forms.Form):
 
 
 class UtteranceFilter(django_filters.FilterSet):
-    """Validates the search parameters and turns each facet's selection into a condition.
+    """Validates the search parameters, and hands them to search as a frozen `SearchParams`.
 
-    Facets are combined by `search.run()`, which needs each condition on its own to count a facet
-    with every filter but its own, so the filtering here is done by `conditions()`.
+    It filters nothing itself (each filter's method keeps the queryset): search counts each
+    facet with every filter but its own, so it needs the choices, not a filtered queryset.
     """
 
     # Messages in plain words, for the page beside each field and for the API.
@@ -168,6 +172,20 @@ class UtteranceFilter(django_filters.FilterSet):
             "questions, answers and moderation."
         },
     )
+    speaker_kind = django_filters.MultipleChoiceFilter(
+        label="Who is speaking",
+        choices=Speaker.Kind.choices,
+        method="keep",
+        error_messages={
+            "invalid_choice": "“%(value)s” is not a kind of speaker: they are officials, "
+            "journalists, moderators, interpreters and others."
+        },
+    )
+    outlet = NamesFilter(
+        label="Reporter's outlet",
+        method="keep",
+        error_messages={"invalid_choice": "“%(value)s” is too long to be an outlet's name."},
+    )
     interpreted = django_filters.MultipleChoiceFilter(
         label="Interpretation",
         choices=INTERPRETED,
@@ -207,54 +225,27 @@ class UtteranceFilter(django_filters.FilterSet):
             filterset.form_class = super().get_form_class()
         return filterset.form_class
 
-    def conditions(self) -> dict[str, Sql]:
-        """One condition per active facet, keyed by facet name, on utterances as `u`."""
+    def params(self, page: int = 1) -> SearchParams:
+        """The validated parameters, as search takes them: `is_valid()` must have been checked.
+        Chosen speakers, topics and meetings become their ids, as the index holds them."""
         data = self.form.cleaned_data
-        conditions: dict[str, Sql] = {}
-        if data.get("speaker"):
-            conditions["speaker"] = Sql.within("u.speaker_id", [s.pk for s in data["speaker"]])
-        if data.get("country"):
-            countries = Sql.within("country", data["country"])
-            conditions["country"] = Sql(
-                f"u.speaker_id IN (SELECT id FROM statements_speaker WHERE {countries.text})",
-                countries.params,
-            )
-        if data.get("topic"):
-            topics = Sql.within("t.topic_id", [t.pk for t in data["topic"]])
-            conditions["topic"] = Sql(
-                "EXISTS (SELECT 1 FROM statements_tagging AS t "
-                f"WHERE t.utterance_id = u.id AND {topics.text})",
-                topics.params,
-            )
-        if data.get("year"):
-            conditions["year"] = Sql.any(
-                _between(dt.date(int(y), 1, 1), dt.date(int(y), 12, 31)) for y in data["year"]
-            )
-        if data.get("month"):
-            conditions["month"] = Sql.any(
-                _between(*months_range(*map(int, m.split("-")))) for m in data["month"]
-            )
-        if data.get("meeting"):
-            conditions["meeting"] = Sql.within("u.meeting_id", [m.pk for m in data["meeting"]])
-        if data.get("kind"):
-            conditions["kind"] = Sql.within("u.kind", data["kind"])
-        if data.get("interpreted") and len(set(data["interpreted"])) == 1:
-            wanted = data["interpreted"][0] == "yes"
-            conditions["interpreted"] = Sql("u.via_interpreter = %s", (wanted,))
-        return conditions
-
-    def date_range(self) -> Sql:
-        data = self.form.cleaned_data
-        bounds = []
-        if data.get("date_from"):
-            bounds.append(Sql("u.date >= %s", (data["date_from"],)))
-        if data.get("date_to"):
-            bounds.append(Sql("u.date <= %s", (data["date_to"],)))
-        return Sql.all(bounds)
-
-
-def _between(first: dt.date, last: dt.date) -> Sql:
-    return Sql("u.date BETWEEN %s AND %s", (first, last))
+        chosen = {}
+        for name in ("speaker", "topic", "meeting"):
+            if data.get(name):
+                chosen[name] = tuple(str(row.pk) for row in data[name])
+        for name in ("country", "year", "month", "kind", "interpreted", "speaker_kind", "outlet"):
+            if data.get(name):
+                chosen[name] = tuple(data[name])
+        return SearchParams(
+            q=(data.get("q") or "").strip(),
+            chosen=chosen,
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            sort=data.get("sort") or "",
+            page=page,
+            page_size=data.get("page_size") or PAGE_SIZE,
+            facet_limit=data.get("facet_limit") or FACET_LIMIT,
+        )
 
 
 # The host a meeting's transcript was published at, "state.gov" for https://www.state.gov/...:

@@ -34,7 +34,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from statements import parser, speakers, topics
+from statements import parser, search_index, speakers, topics
 from statements.models import (
     Meeting,
     OfficeTerm,
@@ -625,19 +625,22 @@ ID_BLOCK = 5_000
 
 
 @contextmanager
-def batch() -> Iterator[Batch]:
+def batch(sync: bool = True) -> Iterator[Batch]:
     """Write many prepared transcripts in one transaction: `write(prepared, learned, batch=b)`
     or `ingest(text, info, batch=b)` for each. A transcript refused with an `IngestError` that
     the caller catches leaves the others in; any error that leaves the block leaves none of
     them. Meetings and utterances are written together and their topics tagged when the block
     ends (or, for the writing, every FLUSH_ROWS utterances): until then, a result's meeting is
-    not yet in the database."""
+    not yet in the database. The search index is synced after the commit, unless `sync` is
+    false (the ingest command syncs once a round instead)."""
     with transaction.atomic():
         writing = Batch()
         yield writing
         writing.flush()
         if writing.meetings:
             topics.retag(meetings=writing.meetings)
+        if sync:
+            search_index.sync_after_commit()
 
 
 def write(
@@ -702,6 +705,7 @@ def write(
             kept, dropped = corrections.restore(utterances, chosen=set(chosen))
         if batch is None:
             topics.retag(meetings=[meeting.pk])
+            search_index.sync_after_commit()
         elif not deferred:
             batch.meetings.append(meeting.pk)
     return IngestResult(
@@ -758,6 +762,7 @@ def _rows(
         outlet = resolution.outlet or (speaker.outlet if speaker else "")
         if kind == speakers.QUESTION and not outlet and speaker_kind == speakers.JOURNALIST:
             outlet = speakers.outlet_of_question(turn.text, previous)
+            outlet = speakers.outlet_named(outlet) or outlet
         rows.append(
             (
                 meeting.pk,
@@ -773,7 +778,9 @@ def _rows(
                 turn.word_count,
             )
         )
-        previous = turn.text
+        # Whoever calls on a reporter by name and outlet moderates or answers: a question's
+        # outlet is never the previous question's.
+        previous = turn.text if kind != speakers.QUESTION else ""
     return rows, list(unidentified.values())
 
 
@@ -1117,6 +1124,7 @@ def merge_speakers(keep: Speaker, others: list[Speaker]) -> None:
         Speaker.objects.filter(pk__in=[other.pk for other in others]).delete()
         if keep.needs_review:
             Speaker.objects.filter(pk=keep.pk).update(needs_review=False, review_reason="")
+        search_index.sync_after_commit()
 
 
 def split_alias(alias: SpeakerAlias) -> Speaker:
@@ -1142,6 +1150,7 @@ def split_alias(alias: SpeakerAlias) -> Speaker:
         alias.speaker = speaker
         alias.source = SpeakerAlias.Source.EDITOR
         alias.save(update_fields=["speaker", "source"])
+        search_index.sync_after_commit()
     return speaker
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
+from statements import search_index
 from statements.models import Topic
 
 # In a turn this short one mention of a topic is enough; longer turns must come back to it.
@@ -144,6 +145,8 @@ def retag(
             cursor.execute(statement, params)
             count += cursor.rowcount
         cursor.execute("RESET work_mem; RESET enable_mergejoin; RESET jit")
+        # The taggings' triggers put the utterances in the search index's outbox.
+        search_index.sync_after_commit()
     return count
 
 

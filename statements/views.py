@@ -52,7 +52,7 @@ def _run_search(request, landing: bool = False):
     if landing and not _asked(request, filterset):
         return filterset, None, None
     try:
-        return filterset, search_.run(filterset, int(page)), None
+        return filterset, search_.run(filterset.params(int(page))), None
     except search_.PageOutOfRange as error:
         return filterset, None, str(error)
 
@@ -68,15 +68,12 @@ def home(request):
         "form": filterset.form,
         "results": results,
         "asked": asked,
-        "sorts": SORTS,
+        "sorts": search_.SORTS,
         "kept_for_query": _kept(request, {"q", "page"}),
         "title": "Search",
     }
     if results is not None:
         context["facets"] = [results.facets[name] for name in LISTED_FACETS]
-        context["estimated"] = results.total_is_estimate or any(
-            facet.estimate for facet in results.facets.values()
-        )
         context["active_filters"] = _chips(filterset, results)
         context["kept_for_filters"] = _kept_for_filters(request, results)
         context["years"] = _year_chart(results.facets["year"])
@@ -107,11 +104,13 @@ def _search_refused(request, filterset, error):
             "valid": data.get(name) or "",
             "errors": errors.get(name, []),
         }
+    # The API's own parameters have no field on the page: their errors are its message.
+    sizes = [text for name in ("page_size", "facet_limit") for text in errors.get(name, [])]
     return render(
         request,
         "statements/search_refused.html",
         {
-            "message": error if isinstance(error, str) else "",
+            "message": error if isinstance(error, str) else " ".join(sizes),
             "fields": fields,
             "filters": _filters_refused(request, form),
             "sorts": SORTS,
@@ -126,6 +125,8 @@ LISTED_PARAMETERS = (
     "speaker",
     "country",
     "topic",
+    "speaker_kind",
+    "outlet",
     "year",
     "month",
     "meeting",
@@ -230,19 +231,13 @@ def _year_chart(facet: search_.Facet) -> dict:
     busiest = max(bars, key=lambda bar: bar.count)
     empty = [bar.label for bar in bars if not bar.count]
     summary = (
-        f"Utterances per year from {first} to {last}: most in {busiest.label} "
-        f"({_figure(busiest.count)})"
+        f"Utterances per year from {first} to {last}: most in {busiest.label} ({busiest.count:,})"
         if first != last
-        else f"Utterances in {first}: {_figure(busiest.count)}"
+        else f"Utterances in {first}: {busiest.count:,}"
     )
     if empty:
         summary += f"; none in {_both(empty)}"
     return {"bars": bars, "summary": f"{summary}."}
-
-
-def _figure(count: int) -> str:
-    """1,094; an estimate keeps its mark (≈16,000)."""
-    return str(count) if isinstance(count, search_.Estimate) else f"{count:,}"
 
 
 def _both(values: list[str]) -> str:
@@ -273,7 +268,16 @@ def _archive_counts() -> dict[str, int]:
     return cache.get_or_set(f"archive-counts:{version}", count, timeout=600)
 
 
-LISTED_FACETS = ["speaker", "country", "topic", "meeting", "kind", "interpreted"]
+LISTED_FACETS = [
+    "speaker",
+    "country",
+    "topic",
+    "speaker_kind",
+    "outlet",
+    "meeting",
+    "kind",
+    "interpreted",
+]
 
 
 # Facets whose values are checkboxes of the filters' form; years are the chart's links.
@@ -323,13 +327,26 @@ def api_search(request):
         return JsonResponse({"error": "Invalid search parameters.", "fields": errors}, status=400)
     return JsonResponse(
         {
-            "total": int(results.total),
-            "total_is_estimate": results.total_is_estimate,
-            "ranked_among": results.ranked_among,
+            "total": results.total,
             "page": results.page,
+            "page_size": results.page_size,
             "pages": results.pages,
             "sort": results.sort,
             "notice": results.notice,
+            "suggestions": {
+                kind: suggestion
+                and {
+                    "text": suggestion.text,
+                    "url": request.build_absolute_uri(
+                        f"{reverse('statements:api_search')}?"
+                        + urlencode(suggestion.params, doseq=True)
+                    ),
+                }
+                for kind, suggestion in (
+                    ("speaker", results.speaker_suggestion),
+                    ("spelling", results.spelling_suggestion),
+                )
+            },
             "results": [
                 _hit_json(request, hit.utterance, render_snippet(hit.snippet))
                 for hit in results.hits
@@ -339,9 +356,8 @@ def api_search(request):
                     {
                         "value": v.value,
                         "label": v.label,
-                        "count": int(v.count),
+                        "count": v.count,
                         "selected": v.selected,
-                        "estimate": isinstance(v.count, search_.Estimate),
                     }
                     for v in facet.values
                 ]
@@ -570,14 +586,13 @@ APPEARANCES_SHOWN = 100
 
 
 def _search_for(params: dict[str, list[str]], facets: list[str]) -> search_.Results:
-    """The search for these filters, for its total and these facets: counted as fast as a
-    search is, from a sample (and marked "≈") where the rows are many."""
+    """The search for these filters, for its total and these facets, counted exactly."""
     data = QueryDict(mutable=True)
     for name, values in params.items():
         data.setlist(name, values)
     filterset = UtteranceFilter(data, queryset=Utterance.objects.none())
     filterset.is_valid()
-    return search_.run(filterset, facets=facets)
+    return search_.run(filterset.params(), facets=facets)
 
 
 def topic(request, slug):
@@ -589,24 +604,14 @@ def topic(request, slug):
     )
     for value in facets["speaker"].values:
         speakers[value.value].turns = value.count
-    # The meetings where it comes up most, by the facet's counts (from a sample on a large
-    # archive); their turns on the topic are then counted exactly, a sample of a meeting's
-    # thirty-odd turns being too small to say.
-    listed = Meeting.objects.listed().in_bulk(
-        [v.value for v in facets["meeting"].values][:10], field_name="slug"
-    )
-    on_topic = dict(
-        Utterance.objects.filter(meeting__in=listed.values(), taggings__topic=topic)
-        .order_by()
-        .values_list("meeting")
-        .annotate(n=Count("*"))
-        .values_list("meeting", "n")
-    )
+    # The meetings where it comes up most, by the facet's exact counts.
+    on_topic = {v.value: v.count for v in facets["meeting"].values[:10]}
+    listed = Meeting.objects.listed().in_bulk(list(on_topic), field_name="slug")
     meetings = sorted(
-        listed.values(), key=lambda m: (-on_topic.get(m.pk, 0), -m.date.toordinal(), m.title)
+        listed.values(), key=lambda m: (-on_topic[m.slug], -m.date.toordinal(), m.title)
     )
     for meeting in meetings:
-        meeting.on_topic = on_topic.get(meeting.pk, 0)
+        meeting.on_topic = on_topic[meeting.slug]
         meeting.share = round(100 * meeting.on_topic / meeting.turns) if meeting.turns else 0
     return render(
         request,

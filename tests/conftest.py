@@ -23,20 +23,11 @@ def sample_info(path: Path) -> MeetingInfo:
     )
 
 
-def search_as_if_large(monkeypatch, exact_limit: int) -> None:
-    """Search the samples as a large archive: a result of more than `exact_limit` is counted
-    from a sample, of one utterance in two (not 32), which holds matches whatever ids the
-    sequence has reached in this test run."""
-    from django.db import connection
-
-    from statements import search
-
-    monkeypatch.setattr(search, "LARGE_ARCHIVE", 0)
-    monkeypatch.setattr(search, "EXACT_LIMIT", exact_limit)
-    for sample in ("WORDS_SAMPLE", "WORDS_SPARSE_SAMPLE", "SAMPLE", "SPARSE_SAMPLE"):
-        monkeypatch.setattr(search, sample, 2)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE statements_utterance")
+@pytest.fixture(autouse=True)
+def search_index_of_its_own(settings, tmp_path):
+    """Each test's search index in a directory of its own: a test's transaction is rolled back
+    at its end, and an index it synced would no longer agree with the database."""
+    settings.SEARCH_INDEX_DIR = tmp_path / "search-index"
 
 
 @pytest.fixture(autouse=True)

@@ -164,3 +164,20 @@ def test_on_a_phone_a_meeting_shows_who_took_part_before_its_transcript(page, li
     assert participants.bounding_box()["y"] < page.locator(".turn").first.bounding_box()["y"]
     page.goto(meeting.get_absolute_url() + "3/")
     expect(page.get_by_role("heading", name="Cite this")).to_be_in_viewport()
+
+
+def test_a_name_in_the_words_is_offered_as_that_speaker_s_turns(page, live_archive):
+    page.goto("/")
+    page.get_by_label("Search what was said").fill("barcena fentanyl")
+    page.get_by_label("Search what was said").press("Enter")
+    # The words alone: turns that mention her, not only hers.
+    expect(page.locator("#results-heading")).to_contain_text("utterances")
+    suggestion = page.get_by_role("link", name="what Alicia Bárcena Ibarra said about fentanyl")
+    expect(suggestion).to_be_visible()
+    suggestion.click()
+    expect(page.locator("#results-heading")).to_contain_text("of 4 utterances")
+    expect(page.get_by_label("Search what was said")).to_have_value("fentanyl")
+    expect(page.get_by_role("link", name="Remove Official: Alicia Bárcena Ibarra")).to_be_visible()
+    for who in page.locator(".hit .who").all_inner_texts():
+        assert who == "Alicia Bárcena Ibarra"
+    expect(page.locator(".hit mark").first).to_have_text(re.compile("fentanyl", re.I))

@@ -340,8 +340,8 @@ def test_the_ingest_command_commits_batch_by_batch(db, monkeypatch):
     monkeypatch.setattr("statements.management.commands.ingest.BATCH_SIZE", 2)
     batches = []
 
-    def counted_batch():
-        together = batch()
+    def counted_batch(**options):
+        together = batch(**options)
         batches.append(together)
         return together
 
@@ -453,8 +453,8 @@ def test_a_batch_that_keeps_colliding_is_reported_not_raised(db, monkeypatch, tm
     from statements.management.commands import ingest as command
 
     @contextmanager
-    def always_conflicting():
-        with batch() as together:
+    def always_conflicting(**options):
+        with batch(**options) as together:
             yield together
             raise IntegrityError("deadlock detected")
 
@@ -478,8 +478,8 @@ def test_a_batch_another_worker_got_ahead_of_is_tried_again(db, monkeypatch, tmp
     tries = []
 
     @contextmanager
-    def conflicting_once():
-        with batch() as together:
+    def conflicting_once(**options):
+        with batch(**options) as together:
             yield together
             tries.append(together)
             if len(tries) == 1:  # as a COPY meeting another worker's committed slug would

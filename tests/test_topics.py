@@ -8,7 +8,6 @@ from django.core.management import call_command
 from statements.ingest import MeetingInfo, ingest
 from statements.models import Tagging, Topic, TopicOverride, Utterance
 from statements.topics import retag
-from tests.conftest import search_as_if_large
 
 pytestmark = pytest.mark.django_db
 
@@ -118,13 +117,9 @@ def test_the_topic_page_shows_its_chart_speakers_and_meetings(client, archive):
     assert "?topic=fentanyl-and-synthetic-drugs" in page
 
 
-def test_a_large_topic_page_marks_estimates_and_counts_its_meetings_exactly(
-    client, archive, monkeypatch
-):
-    # The topic's 38 utterances are too many to count: they are counted from a sample.
-    search_as_if_large(monkeypatch, exact_limit=2)
+def test_a_topic_page_counts_its_utterances_and_meetings_exactly(client, archive):
     page = client.get("/topics/fentanyl-and-synthetic-drugs/").content.decode()
-    assert re.search(r"<strong>≈\d[\d,]*</strong> utterances on this topic", page)
+    assert "<strong>38</strong> utterances on this topic" in page
     listed = re.findall(r"meeting=([\w-]+)&amp;sort=oldest\">(\d+) of (\d+) turns", page)
     assert listed
     for slug, on_topic, turns in listed:

@@ -156,11 +156,6 @@ def test_a_snippet_keeps_a_correction_struck(client, lima):
     assert "<del>carfentanil</del> <mark>fentanyl</mark> again" in searched["snippet_html"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ts_headline drops tags such as <s> from a searched snippet's text: search.py's "
-    "rows() needs to hand it the turn with <s> written as ~~ (the integrator's module)",
-)
 def test_a_searched_snippet_keeps_a_struck_html_tag(client, lima):
     found = client.get("/api/search", {"q": "answers", "meeting": lima.slug}).json()
     snippet = found["results"][0]["snippet_html"]

@@ -2,7 +2,7 @@
 
 A migration runs on every new database, including one a dump is about to be loaded into, and
 `loaddata` leaves the rows it does not hold: topics deleted before the dump came back. The
-seeding is `manage.py seed` now (statements/seed.py), done once and recorded (migration 0021).
+seeding is `manage.py seed` now (statements/seed.py), done once and recorded (migration 0024).
 """
 
 from django.db import migrations

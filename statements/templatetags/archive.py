@@ -7,7 +7,6 @@ from django.utils.safestring import SafeString, mark_safe
 
 from statements import links, markup
 from statements.parser import INTERPRETER_MARK, STAGE_NOTE
-from statements.search import Estimate
 
 register = template.Library()
 
@@ -16,8 +15,8 @@ FOOTNOTE_MARK = re.compile(r"(?<=\w)\[(\d{1,2})\]")
 
 @register.filter
 def count(value):
-    """A count with thousands separators ("1,094"); an estimate keeps its mark ("≈16,000")."""
-    if isinstance(value, int) and not isinstance(value, bool | Estimate):
+    """A count with thousands separators ("1,094")."""
+    if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return value
 
@@ -75,3 +74,9 @@ def snippet(html: SafeString) -> SafeString:
     """A result's snippet (escaped, its matches marked) with its sources' markup shown as meant:
     a correction struck through stays struck."""
     return mark_safe(markup.render_snippet(conditional_escape(html)))
+
+
+@register.filter
+def urlencode_params(params) -> str:
+    """A suggestion's parameters (name: list of values) as a query string."""
+    return urlencode({name: values for name, values in params.items() if values}, doseq=True)

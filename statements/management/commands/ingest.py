@@ -22,7 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, OperationalError, connections, transaction
 from tqdm import tqdm
 
-from statements import speakers
+from statements import search_index, speakers
 from statements.ingest import (
     IngestError,
     Learned,
@@ -85,6 +85,7 @@ class Summary:
     new_speakers: list[Speaker] = field(default_factory=list)
     reading: float = 0.0
     writing: float = 0.0
+    indexing: float = 0.0
 
 
 def batches(items: list, workers: int) -> list[list]:
@@ -174,7 +175,8 @@ def _write_batch(indexes: list[int]) -> tuple[int, int, int, int, list[str]]:
     for attempt in range(1, ATTEMPTS + 1):
         added = unchanged = utterances = 0
         try:
-            with batch() as writing:
+            # The search index is synced once a round, by the command, not by each batch.
+            with batch(sync=False) as writing:
                 writing.registry = speakers.Registry.from_database()
                 for index in indexes:
                     result = write(_PREPARED[index], _LEARNED, batch=writing)
@@ -316,6 +318,9 @@ class Command(BaseCommand):
                 progress.update(files)
         summary.writing += time.monotonic() - started
         _PREPARED, _LEARNED = [], None
+        started = time.monotonic()
+        search_index.sync()
+        summary.indexing += time.monotonic() - started
 
     def _pool_map(self, function, jobs: list, workers: int):
         """The function over the jobs, in worker processes forked now (so they see this
@@ -331,12 +336,13 @@ class Command(BaseCommand):
             pool.join()
 
     def _report(self, summary: Summary) -> None:
-        elapsed = summary.reading + summary.writing
+        elapsed = summary.reading + summary.writing + summary.indexing
         rate = summary.utterances / elapsed if elapsed else 0
         self.stdout.write(
             f"{summary.meetings} meetings added ({summary.unchanged} already in the archive), "
             f"{summary.utterances:,} utterances in {elapsed:.1f} s ({rate:,.0f} a second: "
-            f"{summary.reading:.1f} s reading and learning, {summary.writing:.1f} s writing)."
+            f"{summary.reading:.1f} s reading and learning, {summary.writing:.1f} s writing, "
+            f"{summary.indexing:.1f} s indexing for search)."
         )
         people = [s for s in summary.new_speakers if s.unidentified_in_id is None]
         kinds = Counter(s.get_kind_display().lower() for s in people)
