@@ -17,8 +17,12 @@ from statements import ingest, search_index, topics
 from statements.forms import MetadataForm, SpeakersForm, UploadForm
 from statements.models import (
     Meeting,
+    Office,
+    OfficeTerm,
+    Publisher,
     Speaker,
     SpeakerAlias,
+    SpeakerRole,
     Tagging,
     Topic,
     TopicOverride,
@@ -97,21 +101,84 @@ class TopicAdmin(SyncsSearchIndex, admin.ModelAdmin):
 class SpeakerAliasInline(admin.TabularInline):
     model = SpeakerAlias
     extra = 0
-    fields = ["label", "key"]
-    readonly_fields = ["key"]
+    fields = ["label", "key", "source", "first_seen", "last_seen"]
+    readonly_fields = ["key", "first_seen", "last_seen"]
+
+
+class SpeakerRoleInline(admin.TabularInline):
+    """A speaker's roles, each from a date to a date: pages show the one held on a meeting's
+    date. A role an editor sets (source "Set by an editor") is never overwritten by ingest."""
+
+    model = SpeakerRole
+    extra = 1
+    fields = ["title", "country", "organisation", "start", "end", "source"]
+
+
+class UnidentifiedFilter(admin.SimpleListFilter):
+    title = "identified"
+    parameter_name = "identified"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "People"), ("no", "Officials a meeting does not name")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(unidentified_in__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(unidentified_in__isnull=False)
+        return queryset
 
 
 @admin.register(Speaker)
 class SpeakerAdmin(SyncsSearchIndex, admin.ModelAdmin):
+    change_list_template = "admin/statements/speaker/change_list.html"
     list_display = ["name", "role", "country", "kind", "needs_review", "utterance_count"]
-    list_filter = ["needs_review", "kind", "country"]
-    search_fields = ["name", "role", "aliases__label"]
+    list_filter = ["needs_review", "kind", UnidentifiedFilter, "country"]
+    search_fields = ["name", "family_name", "role", "aliases__label"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [SpeakerAliasInline]
+    readonly_fields = ["unidentified_in", "review_reason"]
+    inlines = [SpeakerRoleInline, SpeakerAliasInline]
     actions = ["merge"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n=Count("utterances"))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "duplicates/",
+                view(self.duplicates_view),
+                name="statements_speaker_duplicates",
+            ),
+            *super().get_urls(),
+        ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "kind" in form.changed_data:
+            # Each turn carries its speaker's kind (the facets count officials by it).
+            ingest.speaker_kind_changed(obj)
+
+    def duplicates_view(self, request):
+        """Speakers who may be one person, each pair with why and a one-click merge into the
+        one with the fuller name."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            keep = get_object_or_404(Speaker, pk=request.POST.get("keep"))
+            other = get_object_or_404(Speaker, pk=request.POST.get("other"))
+            ingest.merge_speakers(keep, [other])
+            self.message_user(request, f"Merged {other} into {keep}.")
+            return redirect("admin:statements_speaker_duplicates")
+        pairs = ingest.possible_duplicates()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Possible duplicates",
+            "pairs": pairs,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/statements/duplicates.html", context)
 
     @admin.action(description="Merge the selected speakers into one", permissions=["change"])
     def merge(self, request, queryset):
@@ -143,6 +210,37 @@ class SpeakerAdmin(SyncsSearchIndex, admin.ModelAdmin):
     @admin.display(description="Utterances", ordering="n")
     def utterance_count(self, speaker):
         return speaker.n
+
+
+@admin.register(Publisher)
+class PublisherAdmin(admin.ModelAdmin):
+    list_display = ["name", "key", "country", "organisation"]
+    search_fields = ["name", "key"]
+
+
+class OfficeTermInline(admin.TabularInline):
+    model = OfficeTerm
+    extra = 1
+    autocomplete_fields = ["speaker"]
+
+
+class OfficeForm(forms.ModelForm):
+    labels = LinesField(required=False, help_text=Office._meta.get_field("labels").help_text)
+
+    class Meta:
+        model = Office
+        fields = ["name", "country", "organisation", "labels", "publishers"]
+
+
+@admin.register(Office)
+class OfficeAdmin(admin.ModelAdmin):
+    """Offices whose holder a generic label names on a date (THE PRESIDENT): their terms."""
+
+    form = OfficeForm
+    list_display = ["name", "country", "organisation"]
+    search_fields = ["name"]
+    filter_horizontal = ["publishers"]
+    inlines = [OfficeTermInline]
 
 
 @admin.register(SpeakerAlias)

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -1125,6 +1125,46 @@ def merge_speakers(keep: Speaker, others: list[Speaker]) -> None:
         if keep.needs_review:
             Speaker.objects.filter(pk=keep.pk).update(needs_review=False, review_reason="")
         search_index.sync_after_commit()
+
+
+@dataclass
+class Duplicate:
+    keep: Speaker
+    other: Speaker
+    reason: str
+
+
+def possible_duplicates() -> list[Duplicate]:
+    """Speakers who may be one person (`speakers.near_duplicates()`), each pair with the one to
+    keep first: the one with the fuller name, then the more turns; each speaker with their
+    turns counted."""
+    registry = Registry.from_database()
+    pairs = speakers.near_duplicates(registry.speakers.values())
+    ids = {pk for first, second, _ in pairs for pk in (first, second)}
+    found = Speaker.objects.in_bulk(ids)
+    turns = dict(
+        Utterance.objects.filter(speaker__in=ids)
+        .order_by()
+        .values_list("speaker")
+        .annotate(n=models.Count("*"))
+    )
+    duplicates = []
+    for first, second, reason in pairs:
+        one, two = found[first], found[second]
+        for speaker in (one, two):
+            speaker.turns = turns.get(speaker.pk, 0)
+        one, two = sorted((one, two), key=_fullness)
+        duplicates.append(Duplicate(one, two, reason))
+    return duplicates
+
+
+def _fullness(speaker: Speaker) -> tuple:
+    """Which of two speakers to keep, first first: one not flagged, named without an honorific
+    ("Karine Jean-Pierre", not "Ms. Jean-Pierre"), with more names, with more turns."""
+    honorific = speakers._tokens(speaker.name)[:1] and speakers._tokens(speaker.name)[0] in (
+        speakers.HONORIFICS
+    )
+    return (speaker.needs_review, bool(honorific), -len(speaker.name.split()), -speaker.turns)
 
 
 def split_alias(alias: SpeakerAlias) -> Speaker:

@@ -546,7 +546,10 @@ def _back_to_search(request) -> str:
 
 
 def speaker(request, slug):
-    speaker = get_object_or_404(Speaker.objects.prefetch_related("aliases"), slug=slug)
+    speaker = get_object_or_404(
+        Speaker.objects.prefetch_related("aliases", "roles").select_related("unidentified_in"),
+        slug=slug,
+    )
     # Turns and words in each meeting, added up in the database: a busy official's 76,000
     # turns in 10 ms at a million, through the (speaker, meeting) index.
     by_meeting = (
@@ -714,10 +717,23 @@ def speakers(request):
         .annotate(turns=Count("*"), meetings=Count("meeting", distinct=True))
         .values_list("speaker", "turns", "meetings")
     }
-    for speaker in Speaker.objects.filter(pk__in=counts).order_by("country", "name"):
+    listed = Speaker.objects.filter(pk__in=counts)
+    # Officials a transcript does not name are no one across meetings: counted, not listed.
+    unidentified = listed.filter(unidentified_in__isnull=False)
+    for speaker in listed.filter(unidentified_in__isnull=True).order_by("country", "name"):
         speaker.turns, speaker.meetings = counts[speaker.pk]
-        by_country[speaker.country or "Not given"].append(speaker)
-    return render(request, "statements/speakers.html", {"by_country": dict(by_country)})
+        by_country[speaker.country or speaker.organisation or "Not given"].append(speaker)
+    return render(
+        request,
+        "statements/speakers.html",
+        {
+            "by_country": dict(by_country),
+            "unidentified": unidentified.count(),
+            "unidentified_turns": sum(
+                counts[pk][0] for pk in unidentified.values_list("pk", flat=True)
+            ),
+        },
+    )
 
 
 def topics(request):

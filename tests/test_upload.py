@@ -1,3 +1,4 @@
+import datetime as dt
 import hashlib
 import io
 import re
@@ -16,6 +17,7 @@ from statements.models import (
     Upload,
     Utterance,
 )
+from statements.ingest import MeetingInfo, ingest
 from tests.conftest import SAMPLES, sample_info
 
 pytestmark = pytest.mark.django_db
@@ -442,3 +444,48 @@ def test_the_preview_asks_to_save_only_after_every_turn(client, editor):
     last_turn = page.rindex('<td class="text">')
     assert page.index('value="Save to the archive"') > last_turn
     assert "style=" not in page.split('id="content-main"')[1]  # styles from a stylesheet
+
+
+def test_possible_duplicates_are_listed_with_why_and_merged_in_one_click(client, editor):
+    from statements.models import SpeakerAlias
+
+    ingest("MS. QUINTANILLA:  Hello.\n", MeetingInfo(date=dt.date(2022, 1, 2)))
+    ingest(
+        "Rosa Quintanilla, Deputy Spokesperson\n\nMS. QUINTANILLA:  Good morning.\n",
+        MeetingInfo(date=dt.date(2030, 1, 2)),  # too far apart for the label to carry over
+    )
+    surname_only = Speaker.objects.get(name="Ms. Quintanilla")
+    full = Speaker.objects.get(name="Rosa Quintanilla")
+    page = client.get("/admin/statements/speaker/duplicates/").content.decode()
+    assert "Ms. Quintanilla" in page and "Rosa Quintanilla" in page
+    assert "one without a given name" in page
+    client.post(
+        "/admin/statements/speaker/duplicates/", {"keep": full.pk, "other": surname_only.pk}
+    )
+    assert not Speaker.objects.filter(pk=surname_only.pk).exists()
+    assert set(full.utterances.values_list("speaker_label", flat=True)) == {"MS. QUINTANILLA"}
+    assert SpeakerAlias.objects.get(key="ms quintanilla", speaker=full).source == "editor"
+
+
+def test_a_speaker_s_kind_changed_in_the_admin_carries_to_their_turns(client, editor):
+    ingest("MR. HOSTLY:  Welcome to the show?\n", MeetingInfo(date=dt.date(2022, 1, 2)))
+    speaker = Speaker.objects.get(name="Mr. Hostly")
+    form = client.get(f"/admin/statements/speaker/{speaker.pk}/change/")
+    assert form.status_code == 200
+    data = {
+        "name": speaker.name,
+        "family_name": "",
+        "slug": speaker.slug,
+        "role": "",
+        "country": "",
+        "organisation": "",
+        "outlet": "",
+        "kind": "journalist",
+        "roles-TOTAL_FORMS": "0",
+        "roles-INITIAL_FORMS": "0",
+        "aliases-TOTAL_FORMS": "0",
+        "aliases-INITIAL_FORMS": "0",
+    }
+    response = client.post(f"/admin/statements/speaker/{speaker.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert set(speaker.utterances.values_list("speaker_kind", flat=True)) == {"journalist"}
