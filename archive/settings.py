@@ -224,6 +224,10 @@ STORAGES = {
     },
 }
 
+# The shared corpus of real transcripts beside the project (../shared/corpus), when there is one:
+# synth learns its text from it, and the benchmark and some tests load it. CORPUS_DIR moves it.
+SHARED_CORPUS = Path(os.environ.get("CORPUS_DIR", BASE_DIR.parent / "shared" / "corpus"))
+
 # The largest transcript accepted by ingest; real ones are well under 1 MB.
 TRANSCRIPT_MAX_BYTES = int(os.environ.get("TRANSCRIPT_MAX_BYTES", str(5 * 1024 * 1024)))
 # The most speaker turns a transcript may have: the longest real ones have a few hundred, and

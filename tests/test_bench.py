@@ -20,7 +20,7 @@ SEARCHES = [
 
 @pytest.fixture
 def archive():
-    return synthesize(4_000, seed=11)
+    return synthesize(4_000, seed=11, text="samples")
 
 
 def test_the_benchmark_times_every_kind_of_search_and_finds_its_answers_exact(archive, tmp_path):
@@ -70,7 +70,7 @@ def _params(name: str) -> dict:
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_ingest_command_is_timed_with_workers_and_leaves_the_archive_as_it_was():
-    synthesize(1_000, seed=5)
+    synthesize(1_000, seed=5, text="samples")
     before = (Meeting.objects.count(), Utterance.objects.count(), Speaker.objects.count())
     measured = bench.time_command_ingest(300, workers=2)
     assert measured["workers"] == 2 and measured["utterances"] >= 300

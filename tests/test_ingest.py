@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.models import F
@@ -536,7 +537,7 @@ def test_the_ingest_command_refuses_bad_files_and_keeps_the_good_ones(db, tmp_pa
 
 # -- Real material: manifests, people, corrections -------------------------------------------
 
-CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+CORPUS = settings.SHARED_CORPUS
 BRIEFING = """Department Press Briefing – March 1, 2022
 
 Jalina Porter, Principal Deputy Spokesperson

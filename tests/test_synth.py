@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def archive():
-    return synth.synthesize(3_000, seed=7)
+    return synth.synthesize(3_000, seed=7, text="samples")
 
 
 def index_names() -> set[str]:
@@ -134,7 +134,7 @@ def test_topics_are_tagged_as_retag_tags_them(archive):
 def test_a_large_load_rebuilds_every_index_and_a_failed_one_leaves_them_all(monkeypatch):
     before = index_names()
     assert {"utterance_date", "utterance_unique_position", "tagging_unique_pair"} <= before
-    report = synth.synthesize(300, seed=1)
+    report = synth.synthesize(300, seed=1, text="samples")
     assert set(report.rebuilt) >= {"utterance_date", "utterance_unique_position"}
     assert index_names() == before
 
@@ -143,7 +143,7 @@ def test_a_large_load_rebuilds_every_index_and_a_failed_one_leaves_them_all(monk
 
     monkeypatch.setattr(synth.Synthesizer, "write", broken)
     with pytest.raises(RuntimeError):
-        synth.synthesize(2_000, seed=2)
+        synth.synthesize(2_000, seed=2, text="samples")
     assert index_names() == before
     assert Utterance.objects.count() == 300
 
@@ -151,7 +151,7 @@ def test_a_large_load_rebuilds_every_index_and_a_failed_one_leaves_them_all(monk
 def test_a_small_batch_into_a_large_archive_keeps_the_indexes_and_tags_only_itself(archive):
     last = Utterance.objects.order_by("-id").values_list("id", flat=True).first()
     tagged_before = Tagging.objects.count()
-    report = synth.synthesize(200, seed=8)
+    report = synth.synthesize(200, seed=8, text="samples")
     assert report.rebuilt == []
     assert Utterance.objects.count() == 3_200
     new_taggings = Tagging.objects.filter(utterance_id__gt=last).count()
@@ -164,3 +164,18 @@ def test_the_command_reports_its_rate(db):
     call_command("synth", "--utterances", "400", stdout=out)
     assert "400 utterances in" in out.getvalue()
     assert "utterances/s" in out.getvalue()
+
+
+@pytest.mark.skipif(
+    not synth.CORPUS_ARCHIVE.is_file(), reason="the shared corpus (../shared/corpus) is absent"
+)
+def test_with_the_corpus_beside_it_the_text_is_learned_from_real_briefings(db):
+    """The samples are five U.S.-Mexico meetings; the corpus is thousands of White House and
+    State Department briefings, whose words the synthetic turns then use."""
+    synth.synthesize(400, seed=3, text="corpus")
+    words = " ".join(Utterance.objects.values_list("text", flat=True)).lower()
+    assert any(word in words for word in ("president", "administration", "congress"))
+    samples_only = synth.Chain.from_samples()
+    corpus_words = {t.lower().strip(".,;:?!") for t in words.split()}
+    sample_words = {t.lower().strip(".,;:?!") for t in samples_only.tokens}
+    assert len(corpus_words - sample_words) > 200  # words the samples never say

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.test import Client
 
+from statements.ingest import MeetingInfo, ingest
 from statements.models import (
     Meeting,
     Speaker,
@@ -17,7 +18,6 @@ from statements.models import (
     Upload,
     Utterance,
 )
-from statements.ingest import MeetingInfo, ingest
 from tests.conftest import SAMPLES, sample_info
 
 pytestmark = pytest.mark.django_db

@@ -29,6 +29,7 @@ import math
 import random
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +54,11 @@ from statements.speakers import (
 )
 
 SAMPLES = settings.BASE_DIR / "samples" / "transcripts"
+# The shared corpus of real transcripts, when it is beside the project: its text trains the chain.
+CORPUS_ARCHIVE = settings.SHARED_CORPUS / "transcripts.tar.xz"
+# One corpus transcript in this many trains the chain: ~600 of 3,044, 2.7 million words, enough
+# for the texture of real briefings at a fraction of the memory and time of them all.
+CORPUS_EVERY = 5
 TOPICS_FILE = settings.BASE_DIR / "statements" / "data" / "topics.json"
 
 FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2024, 12, 31)  # 25 years
@@ -253,12 +259,39 @@ class Chain:
 
     @classmethod
     def from_samples(cls, directory: Path = SAMPLES) -> Chain:
+        return cls.from_texts(
+            path.read_text(encoding="utf-8") for path in sorted(directory.glob("*.txt"))
+        )
+
+    @classmethod
+    def from_corpus(cls, archive: Path = CORPUS_ARCHIVE, every: int = CORPUS_EVERY) -> Chain:
+        """The chain over the shared corpus's real transcripts, read from its archive (no need
+        to unpack it): one in `every`, by name, so the same ones each time."""
+        import tarfile
+
+        with tarfile.open(archive) as tar:
+            members = sorted(
+                (m for m in tar if m.isfile() and m.name.endswith(".txt")), key=lambda m: m.name
+            )
+            texts = [tar.extractfile(member).read().decode("utf-8") for member in members[::every]]
+        return cls.from_texts(texts)
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> Chain:
         turns = []
-        for path in sorted(directory.glob("*.txt")):
-            for turn in parser.parse(path.read_text(encoding="utf-8")).turns:
+        for text in texts:
+            for turn in parser.parse(text).turns:
                 # Interpretation is the speaker's, not the chain's to add mid-turn.
                 turns.append(parser.INTERPRETER_MARK.sub(" ", turn.text))
         return cls(turns, {term.lower() for terms in topic_terms().values() for term in terms})
+
+    @classmethod
+    def for_text(cls, text: str) -> Chain:
+        """The chain a synthetic archive's text comes from: "corpus", "samples", or "auto" (the
+        corpus when it is beside the project, else the samples)."""
+        if text == "auto":
+            text = "corpus" if CORPUS_ARCHIVE.is_file() else "samples"
+        return cls.from_corpus() if text == "corpus" else cls.from_samples()
 
 
 def topic_terms() -> dict[str, list[str]]:
@@ -612,11 +645,13 @@ class Written:
 class Synthesizer:
     """Plans meetings and writes them out as the rows ingest would make of their transcripts."""
 
-    def __init__(self, seed: int, utterances: int, taken: set[str], slugs: set[str]):
+    def __init__(
+        self, seed: int, utterances: int, taken: set[str], slugs: set[str], text: str = "auto"
+    ):
         self.rng = random.Random(seed)
         self.cast = Cast(self.rng, max(30, utterances // UTTERANCES_PER_SPEAKER), taken)
         self.planner = Planner(self.rng, self.cast)
-        self.writer = Writer(Chain.from_samples(), Lexicon(), self.rng)
+        self.writer = Writer(Chain.for_text(text), Lexicon(), self.rng)
         self._slugs = slugs
         self._registry: Registry | None = None
 
@@ -816,11 +851,15 @@ class Report:
         return self.utterances / self.total_seconds if self.total_seconds else 0.0
 
 
-def synthesize(utterances: int, seed: int = 0, rebuild: bool | None = None) -> Report:
+def synthesize(
+    utterances: int, seed: int = 0, rebuild: bool | None = None, text: str = "auto"
+) -> Report:
     """Add about `utterances` utterances to the archive; see the module's docstring.
 
     `rebuild` drops and remakes the indexes around the load; by default it does so when the
-    load at least doubles the utterances already there.
+    load at least doubles the utterances already there. `text` says what the chain learns from:
+    "corpus" (the shared corpus's real transcripts), "samples", or "auto" (the corpus when it is
+    beside the project).
     """
     report = Report()
     existing = Utterance.objects.count()
@@ -829,7 +868,11 @@ def synthesize(utterances: int, seed: int = 0, rebuild: bool | None = None) -> R
     taken = {key.split()[-1] for key in SpeakerAlias.objects.values_list("key", flat=True) if key}
     taken |= {name.split()[-1].lower() for name in Speaker.objects.values_list("name", flat=True)}
     synthesizer = Synthesizer(
-        seed + existing, utterances, taken, set(Meeting.objects.values_list("slug", flat=True))
+        seed + existing,
+        utterances,
+        taken,
+        set(Meeting.objects.values_list("slug", flat=True)),
+        text=text,
     )
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -969,6 +1012,13 @@ class Command(BaseCommand):
         parser.add_argument("--utterances", type=int, required=True, metavar="N")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument(
+            "--text",
+            choices=["auto", "corpus", "samples"],
+            default="auto",
+            help="what the text is learned from: the shared corpus's real transcripts, the "
+            "samples, or the corpus when it is beside the project (auto)",
+        )
+        parser.add_argument(
             "--keep-indexes",
             action="store_true",
             help="Load with the indexes in place (the default when adding less than the archive "
@@ -982,6 +1032,7 @@ class Command(BaseCommand):
             options["utterances"],
             seed=options["seed"],
             rebuild=False if options["keep_indexes"] else None,
+            text=options["text"],
         )
         write = self.stdout.write
         write(
