@@ -36,6 +36,16 @@ def main() -> None:
     arguments.add_argument(
         "--json", type=Path, help="where to write the results (default: bench/results/NAME.json)"
     )
+    arguments.add_argument(
+        "--build-real",
+        type=int,
+        nargs="?",
+        const=1_000_000,
+        metavar="N",
+        help="instead of benchmarking, build the archive to benchmark: the whole shared corpus, "
+        "ingested as a user would, topped up with synthetic turns learned from it to N "
+        "utterances (default a million); in a new, migrated and seeded database",
+    )
     options = arguments.parse_args()
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -43,6 +53,13 @@ def main() -> None:
     # It builds archives of a million utterances, as a command does: no statement timeout.
     os.environ["STATEMENT_TIMEOUT"] = "0"
     django.setup()
+    if options.build_real:
+        import json
+
+        from bench.real import build
+
+        print(json.dumps(build(options.build_real, options.workers), indent=1))
+        return
     from bench.run import run, table, write
 
     result = run(

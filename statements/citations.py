@@ -4,8 +4,9 @@ CSL-JSON (Zotero, Mendeley, citeproc) and RIS (EndNote, Zotero, most reference m
 import datetime as dt
 import json
 
+from statements.links import safe_url_or_blank
 from statements.markup import plain
-from statements.models import Speaker, Utterance
+from statements.models import Meeting, Speaker, Utterance
 
 ARCHIVE = "Diplomatic Statements Archive"
 
@@ -33,6 +34,17 @@ def name_parts(speaker: Speaker) -> tuple[str, str]:
     return family, " ".join(word for word in name.split() if word not in family.split())
 
 
+def _source(meeting: Meeting) -> str:
+    """Who published the transcript and where, for a citation: "Published by the U.S.
+    Department of State (official transcript), https://www.state.gov/…"."""
+    publisher = meeting.publisher.name if meeting.publisher_id else ""
+    kind = meeting.get_transcript_kind_display().lower()
+    article = "An" if kind[0] in "aeiou" else "A"
+    said = f"Published by {publisher} ({kind})" if publisher else f"{article} {kind}"
+    original = safe_url_or_blank(meeting.source_url)
+    return f"{said}, {original}" if original else said
+
+
 def plain_citation(
     utterance: Utterance, permalink: str, accessed: dt.date, quote: bool = False
 ) -> str:
@@ -42,7 +54,8 @@ def plain_citation(
     place = f", {meeting.location}" if meeting.location else ""
     reference = (
         f"{_who(utterance)}, in “{meeting.title}”{place}, {meeting.date:%B %-d, %Y}, "
-        f"turn {utterance.sequence}. {ARCHIVE}, {permalink} (accessed {accessed:%B %-d, %Y})."
+        f"turn {utterance.sequence}. {_source(meeting)}. "
+        f"{ARCHIVE}, {permalink} (accessed {accessed:%B %-d, %Y})."
     )
     return f"“{plain(utterance.text)}”\n\n{reference}" if quote else reference
 
@@ -73,7 +86,10 @@ def bibtex(utterance: Utterance, permalink: str, accessed: dt.date) -> str:
         "year": str(meeting.date.year),
         "month": meeting.date.strftime("%b").lower(),
         "day": str(meeting.date.day),
-        "note": f"Turn {utterance.sequence}. {ARCHIVE}, accessed {accessed:%Y-%m-%d}",
+        "note": _bibtex_escape(
+            f"Turn {utterance.sequence}. {_source(meeting)}. {ARCHIVE}, "
+            f"accessed {accessed:%Y-%m-%d}"
+        ),
         "url": permalink,
     }
     body = ",\n".join(
@@ -105,7 +121,9 @@ def csl_json(utterance: Utterance, permalink: str, accessed: dt.date) -> str:
         "event-place": meeting.location,
         "issued": _date_parts(meeting.date),
         "archive": ARCHIVE,
-        "note": f"Turn {utterance.sequence}",
+        "publisher": meeting.publisher.name if meeting.publisher_id else "",
+        "source": safe_url_or_blank(meeting.source_url),
+        "note": f"Turn {utterance.sequence}. {_source(meeting)}",
         "URL": permalink,
         "accessed": _date_parts(accessed),
     }
@@ -129,7 +147,8 @@ def ris(utterance: Utterance, permalink: str, accessed: dt.date) -> str:
         ("CY", meeting.location),
         ("PY", str(meeting.date.year)),
         ("DA", f"{meeting.date:%Y/%m/%d}"),
-        ("N1", f"Turn {utterance.sequence}"),
+        ("N1", f"Turn {utterance.sequence}. {_source(meeting)}"),
+        ("PB", meeting.publisher.name if meeting.publisher_id else ""),
         ("DB", ARCHIVE),
         ("UR", permalink),
         ("Y2", f"{accessed:%Y/%m/%d}"),

@@ -57,3 +57,11 @@ def validate_safe_url(value: str) -> None:
         safe_url(value)
     except UnsafeURL as error:
         raise ValidationError(str(error), code="unsafe_url") from None
+
+
+def safe_url_or_blank(value: str) -> str:
+    """A stored URL fit to link or cite, or "" for one that is not (stored before the check)."""
+    try:
+        return safe_url(value)
+    except UnsafeURL:
+        return ""

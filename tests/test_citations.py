@@ -70,7 +70,8 @@ def test_csl_json_is_a_speech_reference_managers_read(quote):
         "date-parts": [[meeting.date.year, meeting.date.month, meeting.date.day]]
     }
     assert item["accessed"] == {"date-parts": [[2026, 1, 15]]}
-    assert item["URL"] == PERMALINK and item["note"] == f"Turn {quote.sequence}"
+    assert item["URL"] == PERMALINK
+    assert item["note"] == f"Turn {quote.sequence}. An official transcript"
     assert item["genre"] == meeting.get_kind_display()
 
 
@@ -91,3 +92,24 @@ def test_a_turn_without_a_known_speaker_is_cited_by_its_label():
         {"literal": "Moderator"}
     ]
     assert "AU  - Moderator" in ris(turn, PERMALINK, ACCESSED)
+
+
+def test_every_citation_names_the_publisher_and_links_the_original(quote):
+    from statements.models import Publisher
+
+    meeting = quote.meeting
+    meeting.publisher = Publisher.objects.get(key="state")
+    meeting.source_url = "https://www.state.gov/secretary-blinken-remarks/"
+    reference = plain_citation(quote, PERMALINK, ACCESSED)
+    assert (
+        "Published by U.S. Department of State (official transcript), "
+        "https://www.state.gov/secretary-blinken-remarks/." in reference
+    )
+    [item] = json.loads(csl_json(quote, PERMALINK, ACCESSED))
+    assert item["publisher"] == "U.S. Department of State"
+    assert item["source"] == meeting.source_url
+    assert "https://www.state.gov/secretary-blinken-remarks/" in bibtex(quote, PERMALINK, ACCESSED)
+    assert "PB  - U.S. Department of State" in ris(quote, PERMALINK, ACCESSED).splitlines()
+    # A link stored before URLs were checked is never cited.
+    meeting.source_url = "javascript:alert(1)"
+    assert "javascript" not in plain_citation(quote, PERMALINK, ACCESSED)

@@ -52,10 +52,7 @@ def search_url(context, action: str, name: str = "", value="") -> str:
 @register.filter
 def safe_url(value: str) -> str:
     """A stored URL fit to link to (http or https), else "": `{% with url=x|safe_url %}`."""
-    try:
-        return links.safe_url(value)
-    except links.UnsafeURL:
-        return ""
+    return links.safe_url_or_blank(value)
 
 
 @register.filter
