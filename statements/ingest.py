@@ -638,7 +638,7 @@ def batch(sync: bool = True) -> Iterator[Batch]:
         yield writing
         writing.flush()
         if writing.meetings:
-            topics.retag(meetings=writing.meetings)
+            topics.retag(meetings=writing.meetings, sync=sync)
         if sync:
             search_index.sync_after_commit()
 

@@ -122,10 +122,13 @@ def retag(
     meetings: list[int] | None = None,
     utterance_ids: list[int] | None = None,
     topic: Topic | None = None,
+    sync: bool = True,
 ) -> int:
     """Re-apply the topics' rules and corrections, to everything or to a part (some meetings,
     given by id, some utterances, one topic); the number of taggings that result. The rules are
-    compiled once a call, so tagging many meetings at once costs little more than one."""
+    compiled once a call, so tagging many meetings at once costs little more than one. The
+    search index is synced after the commit, unless `sync` is false (a caller that syncs it
+    itself, as the ingest command does once a round)."""
     params = {
         "meetings": list(meetings) if meetings is not None else None,
         "utterances": list(utterance_ids) if utterance_ids is not None else None,
@@ -146,7 +149,8 @@ def retag(
             count += cursor.rowcount
         cursor.execute("RESET work_mem; RESET enable_mergejoin; RESET jit")
         # The taggings' triggers put the utterances in the search index's outbox.
-        search_index.sync_after_commit()
+        if sync:
+            search_index.sync_after_commit()
     return count
 
 
