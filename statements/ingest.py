@@ -165,6 +165,7 @@ class Preview:
     warnings: list[str]
     duplicate: Meeting | None
     speakers: Mapping[int, KnownSpeaker]
+    similar: list[Meeting] = field(default_factory=list)  # the same day, much the same
 
     @property
     def transcript(self) -> parser.Transcript:
@@ -304,7 +305,43 @@ def preview(text: str, info: MeetingInfo | None = None) -> Preview:
         warnings=_warnings(transcript, labels, registry),
         duplicate=duplicate,
         speakers=registry.speakers,
+        similar=[] if duplicate else similar_meetings(prepared),
     )
+
+
+# Meetings of the same day whose titles are at least this alike (trigram similarity), or whose
+# texts share at least this share of their five-word runs, are probably the same one.
+SIMILAR_TITLE, SIMILAR_TEXT = 0.6, 0.5
+
+
+def similar_meetings(prepared: Prepared) -> list[Meeting]:
+    """Meetings of the same date that are probably this transcript in another copy (edited,
+    trimmed, saved from another page): a title much alike, or much of the same text."""
+    if prepared.info.date is None:
+        return []
+    same_day = list(Meeting.objects.filter(date=prepared.info.date).only("title", "slug", "date"))
+    if not same_day:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM statements_meeting WHERE date = %s AND similarity(title, %s) >= %s",
+            [prepared.info.date, prepared.title, SIMILAR_TITLE],
+        )
+        alike = {pk for (pk,) in cursor.fetchall()}
+    mine = _shingles(prepared.text)
+    for meeting in same_day:
+        if meeting.pk in alike or not mine:
+            continue
+        theirs = _shingles(Meeting.objects.values_list("raw_text", flat=True).get(pk=meeting.pk))
+        if theirs and len(mine & theirs) / min(len(mine), len(theirs)) >= SIMILAR_TEXT:
+            alike.add(meeting.pk)
+    return [meeting for meeting in same_day if meeting.pk in alike]
+
+
+def _shingles(text: str, size: int = 5, words: int = 3_000) -> set[tuple[str, ...]]:
+    """A text's runs of five words (of its first few thousand), folded."""
+    folded = [w.casefold() for w in parser.words(MARKUP.sub(" ", text))[:words]]
+    return {tuple(folded[i : i + size]) for i in range(len(folded) - size + 1)}
 
 
 def _shared_meetings(speaker_ids: list[int]) -> dict[int, int]:

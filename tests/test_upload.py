@@ -489,3 +489,89 @@ def test_a_speaker_s_kind_changed_in_the_admin_carries_to_their_turns(client, ed
     response = client.post(f"/admin/statements/speaker/{speaker.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert set(speaker.utterances.values_list("speaker_kind", flat=True)) == {"journalist"}
+
+
+def _pdf(lines: list[str]) -> bytes:
+    """A one-page PDF whose text layer holds these lines (a blank line is a gap), in the
+    standard Helvetica: what a word processor's "Save as PDF" gives, at its smallest."""
+
+    def text(line: str) -> bytes:
+        escaped = line.replace("\\\\", "\\\\\\\\").replace("(", "\\\\(").replace(")", "\\\\)")
+        return f"({escaped}) '".encode("cp1252")
+
+    content = b"BT /F1 10 Tf 14 TL 56 760 Td " + b" ".join(text(line) for line in lines) + b" ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    start = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        start,
+    )
+    return bytes(out)
+
+
+def _five_formats(text: str) -> dict[str, bytes]:
+    """One transcript as a user may have it: text, Markdown, a saved web page, Word and PDF."""
+    import textwrap
+
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    title, body = paragraphs[0], paragraphs[1:]
+    document = docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    word = io.BytesIO()
+    document.save(word)
+    lines = []
+    for paragraph in paragraphs:
+        lines += [*textwrap.wrap(paragraph, 80), ""]
+    bold = [re.sub(r"^([A-Z .]+):", r"**\1:**", p) for p in body]
+    page = "".join(f"<p>{p.replace('(', '&#40;')}</p>\n" for p in body)
+    return {
+        "lima.txt": text.encode("utf-8"),
+        "lima.md": (f"# {title}\n\n" + "\n\n".join(bold) + "\n").encode("utf-8"),
+        "lima.html": (
+            f"<!doctype html><html><head><title>{title}</title><script>track()</script></head>"
+            f"<body><nav>Home · Press</nav><article><h1>{title}</h1>\n{page}</article>"
+            "<footer>© The Department</footer></body></html>"
+        ).encode(),
+        "lima.docx": word.getvalue(),
+        "lima.pdf": _pdf(lines),
+    }
+
+
+def test_the_same_transcript_in_five_formats_is_one_meeting(client, editor):
+    """Saved once from its text, the same transcript sent again as Markdown, a web page, Word
+    or PDF (other spaces, no-break spaces, line breaks and markup) is recognised, and nothing
+    more is saved."""
+    files = _five_formats(LIMA)
+    first = preview_url(send(client, "lima.txt", files.pop("lima.txt")))
+    confirm(client, first)
+    meeting = Meeting.objects.get()
+    for name, data in files.items():
+        page = client.get(preview_url(send(client, name, data))).content.decode()
+        assert "already in the archive" in page, name
+        assert meeting.get_absolute_url() in page, name
+    assert Meeting.objects.count() == 1
+
+
+def test_another_copy_of_a_meeting_of_the_same_day_is_pointed_out_before_saving(client, editor):
+    confirm(client, preview_url(send(client, "lima.txt", LIMA.encode())))
+    edited = LIMA.replace("What about migration?", "What about migration and trade?")
+    page = client.get(preview_url(send(client, "lima-2.txt", edited.encode()))).content.decode()
+    assert "A meeting of the same day looks like this one" in page
+    assert Meeting.objects.get().get_absolute_url() in page
+    other_day = edited.replace("May 21, 2024", "May 22, 2024")
+    page = client.get(preview_url(send(client, "lima-3.txt", other_day.encode()))).content.decode()
+    assert "looks like this one" not in page
