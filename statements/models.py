@@ -287,10 +287,13 @@ class SpeakerRole(models.Model):
     def closeness(self, date: dt.date) -> tuple[int, int]:
         """How well the role fits a date, larger better: held then, else how near its term."""
         if self.holds(date):
-            return (1, -(self.end or dt.date.max).toordinal())
+            # Of roles held together, the one ending soonest, then the one taken last: the
+            # most specific (Chief Medical Advisor to the President over his institute's).
+            start = (self.start or dt.date.min).toordinal()
+            return (1, -(self.end or dt.date.max).toordinal(), start)
         if self.end is not None and self.end < date:
-            return (0, -(date - self.end).days)
-        return (0, -2 * (self.start - date).days)  # a role taken later fits less well
+            return (0, -(date - self.end).days, 0)
+        return (0, -2 * (self.start - date).days, 0)  # a role taken later fits less well
 
 
 class Office(models.Model):

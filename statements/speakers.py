@@ -1095,10 +1095,16 @@ class Registry:
         """A known person whose surname the label's name misspells by a letter (SECRETARY
         BLINKIN, DR. WALESNKY), not a namesake (MR. HARRISON is not Harris)."""
         wanted = parts.name
+        title = {_near_title_word(w) or w for w in parts.title.split()} - HONORIFICS
         matches = [
             s
             for s in self.speakers.values()
-            if not s.unidentified and s.active_near(context.date) and misspelt(wanted, s.surname)
+            if not s.unidentified
+            and s.active_near(context.date)
+            and misspelt(wanted, s.surname)
+            # A near spelling and another office is another person: GOVERNOR MURPHY is not
+            # Surgeon General Murthy.
+            and (not title or not s.roles or title & set(_tokens(" ".join(r.title for r in s.roles))))
         ]
         return self._pick(matches, parts, context)
 

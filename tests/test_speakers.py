@@ -461,3 +461,34 @@ def test_the_seeded_registry_resolves_the_white_house_s_generic_titles():
     )
     names = [registry.speakers[r.speaker_id].name for r in plan.values()]
     assert names == ["Joseph R. Biden Jr.", "Karine Jean-Pierre", "Jill Biden"]
+
+
+@pytest.mark.django_db
+def test_the_database_holds_speaker_role_on_as_its_sql_file_defines_it():
+    import re
+    from pathlib import Path
+
+    from django.db import connection
+
+    from statements import speakers
+
+    text = (Path(speakers.__file__).parent / "sql" / "speaker_role_on.sql").read_text()
+    body = re.search(r"AS \$\$(.*)\$\$", text, re.S)[1]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'speaker_role_on'")
+        (stored,) = cursor.fetchone()
+    assert " ".join(stored.split()) == " ".join(body.split())
+
+
+@pytest.mark.django_db
+def test_of_two_roles_held_together_the_one_taken_last_is_shown():
+    from django.db import connection
+
+    from statements.models import Speaker
+
+    fauci = Speaker.objects.get(name="Anthony S. Fauci")
+    day = dt.date(2022, 5, 1)
+    assert fauci.role_on(day).title == "Chief Medical Advisor to the President"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT speaker_role_on(%s, %s)", [fauci.pk, day])
+        assert cursor.fetchone()[0] == "Chief Medical Advisor to the President"

@@ -17,6 +17,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
             ELSE 0
         END,
         coalesce("end", 'infinity'::date),
+        start DESC NULLS LAST,
         id
     LIMIT 1
 $$;
