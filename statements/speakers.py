@@ -1104,7 +1104,7 @@ class Registry:
             and misspelt(wanted, s.surname)
             # A near spelling and another office is another person: GOVERNOR MURPHY is not
             # Surgeon General Murthy.
-            and (not title or not s.roles or title & set(_tokens(" ".join(r.title for r in s.roles))))
+            and (not title or not s.roles or title & _role_words_of(s))
         ]
         return self._pick(matches, parts, context)
 
@@ -1234,6 +1234,10 @@ def _generic(key: str) -> tuple[str, str | None] | None:
         if close:
             return GENERIC_LABELS[close[0]]
     return None
+
+
+def _role_words_of(speaker: KnownSpeaker) -> set[str]:
+    return set(_tokens(" ".join(role.title for role in speaker.roles)))
 
 
 def misspelt(written: str, name: str) -> bool:
