@@ -29,7 +29,7 @@ import difflib
 import itertools
 import json
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
@@ -40,7 +40,6 @@ from statements.parser import fold
 from statements.places import COUNTRY, ORGANISATION, fold_accents, gazetteer
 
 DATA = Path(__file__).parent / "data"
-REGISTRY_FILE = DATA / "registry.json"
 OUTLETS_FILE = DATA / "outlets.json"
 
 # Kinds of utterance.
@@ -1562,12 +1561,3 @@ def near_duplicates(speakers: Iterable[KnownSpeaker]) -> list[tuple[int, int, st
                         ):
                             pairs.append((first.id, second.id, "names a letter or two apart"))
     return pairs
-
-
-def load_registry() -> dict:
-    """The registry shipped with the archive: publishers, people and offices."""
-    return json.loads(REGISTRY_FILE.read_text(encoding="utf-8"))
-
-
-def counted(labels: Iterable[str]) -> Counter:
-    return Counter(label_key(label) for label in labels)
