@@ -37,7 +37,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from statements.parser import fold
-from statements.places import COUNTRY, ORGANISATION, fold_accents, gazetteer
+from statements.places import COUNTRY, ORGANISATION, REGION, fold_accents, gazetteer
 
 DATA = Path(__file__).parent / "data"
 OUTLETS_FILE = DATA / "outlets.json"
@@ -341,16 +341,18 @@ def _read_mention(text: str, start: int, end: int, where: str) -> Mention | None
     role_after = re.match(r",\s+(?:the\s+)?([^,;:()]{3,160})", after)
     if role_after and not role:
         role = _role_from(_run_after(TOKEN.findall(role_after.group(1))), leading=True)
-    of_place = re.match(r"\s+of\s+(?:the\s+)?([A-Z][^,.;:()]{1,60})", after)
     country, organisation = _affiliation(role)
-    if of_place and not country and not organisation:
-        place = gazetteer().find(of_place.group(1)[:40])
-        if place and place[0].start == 0 and place[0].place.kind in {COUNTRY, ORGANISATION}:
-            if place[0].place.kind == COUNTRY:
-                country = place[0].place.name
-            else:
-                organisation = place[0].place.name
-            role = f"{role} of {place[0].place.name}" if role else role
+    # "Prime Minister Kishida of Japan": a country or an organisation right after the name.
+    of_place = re.match(r"\s+of\s+(?:the\s+)?([A-Z][^,.;:()]{1,60})", after)
+    found = gazetteer().find(of_place.group(1)[:40]) if of_place else []
+    if found and found[0].start == 0 and not (country or organisation):
+        place = found[0].place
+        if place.kind == COUNTRY:
+            country = place.name
+        elif place.kind == ORGANISATION:
+            organisation = place.name
+        if role and place.kind != REGION:
+            role = f"{role} of {place.name}"
     if not given and not role:
         return None
     return Mention(
@@ -364,7 +366,6 @@ def _read_mention(text: str, start: int, end: int, where: str) -> Mention | None
     )
 
 
-# Capitalised words that open a phrase rather than belong to a role or a name.
 def _run_before(tokens: list[str]) -> list[str]:
     """The run of words that ends at a name: capitalised words and a role's connectors, back to
     punctuation, a lower-case word, a sentence's end, or an "and" between two people's
