@@ -374,11 +374,12 @@ class Command(BaseCommand):
         if manifest is not None:
             if options["paths"]:
                 raise CommandError("Give a manifest or paths, not both.")
-            return self._manifest_jobs(manifest, options.get("root"), overrides)
+            entries = manifest_entries(manifest, options.get("root"))
+            return [Job(path, {**fields, **overrides}) for path, fields in entries]
         if not options["paths"]:
             raise CommandError("Give the transcripts to ingest: paths, or --manifest.")
         jobs = []
-        for path in self._transcripts(options["paths"]):
+        for path in transcript_files(options["paths"]):
             try:
                 fields = {**_sidecar(path), **overrides}
             except IngestError as error:
@@ -386,46 +387,50 @@ class Command(BaseCommand):
             jobs.append(Job(path, fields))
         return jobs
 
-    def _manifest_jobs(self, manifest: Path, root: Path | None, overrides: dict) -> list[Job]:
-        if not manifest.is_file():
-            raise CommandError(f"{manifest}: no such manifest.")
-        root = root or manifest.parent
-        jobs = []
-        for number, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                entry = json.loads(line)
-            except ValueError as error:
-                raise CommandError(f"{manifest}, line {number}: not JSON ({error}).") from None
-            if not isinstance(entry, dict) or not entry.get("file"):
-                raise CommandError(f"{manifest}, line {number}: an entry needs a 'file'.")
-            fields = {MANIFEST_NAMES.get(k, k): v for k, v in entry.items()}
-            jobs.append(Job(root / entry["file"], {**fields, **overrides}))
-        if not jobs:
-            raise CommandError(f"{manifest} lists no transcripts.")
-        missing = [job.path for job in jobs if not job.path.is_file()]
-        if len(missing) == len(jobs):
-            raise CommandError(
-                f"None of the manifest's files is under {root} (the first: {missing[0]}): "
-                "give --root, the folder they were unpacked to."
-            )
-        return jobs
 
-    def _transcripts(self, paths: list[Path]) -> list[Path]:
-        files = []
-        for path in paths:
-            if path.is_dir():
-                files.extend(
-                    sorted(p for p in path.iterdir() if p.suffix.lower() in TRANSCRIPT_SUFFIXES)
-                )
-            elif path.is_file():
-                files.append(path)
-            else:
-                raise CommandError(f"{path}: no such file or directory.")
-        if not files:
-            raise CommandError("No transcripts found (looked for .txt and .md files).")
-        return files
+def transcript_files(paths: list[Path], recursive: bool = False) -> list[Path]:
+    """The transcripts named: files, and the .txt and .md files of folders (and of their
+    subfolders, `recursive`)."""
+    files = []
+    for path in paths:
+        if path.is_dir():
+            found = path.rglob("*") if recursive else path.iterdir()
+            files.extend(sorted(p for p in found if p.suffix.lower() in TRANSCRIPT_SUFFIXES))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise CommandError(f"{path}: no such file or directory.")
+    if not files:
+        raise CommandError("No transcripts found (looked for .txt and .md files).")
+    return files
+
+
+def manifest_entries(manifest: Path, root: Path | None = None) -> list[tuple[Path, dict]]:
+    """A JSON-lines manifest's files (under `root`, by default its folder) with their fields,
+    named as ingest names them (`source` is the publisher)."""
+    if not manifest.is_file():
+        raise CommandError(f"{manifest}: no such manifest.")
+    root = root or manifest.parent
+    entries = []
+    for number, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError as error:
+            raise CommandError(f"{manifest}, line {number}: not JSON ({error}).") from None
+        if not isinstance(entry, dict) or not entry.get("file"):
+            raise CommandError(f"{manifest}, line {number}: an entry needs a 'file'.")
+        fields = {MANIFEST_NAMES.get(k, k): v for k, v in entry.items()}
+        entries.append((root / entry["file"], fields))
+    if not entries:
+        raise CommandError(f"{manifest} lists no transcripts.")
+    if not any(path.is_file() for path, _ in entries):
+        raise CommandError(
+            f"None of the manifest's files is under {root} (the first: {entries[0][0]}): "
+            "give --root, the folder they were unpacked to."
+        )
+    return entries
 
 
 def _near_duplicates(people: list[Speaker]) -> list[tuple[Speaker, Speaker, str]]:

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from statements import parser
 from statements.ingest import IngestError, decode
-from statements.management.commands.ingest import TRANSCRIPT_SUFFIXES
+from statements.management.commands.ingest import manifest_entries, transcript_files
 from statements.speakers import label_key
 
 LONG_TURN = 5_000
@@ -117,28 +117,11 @@ class Command(BaseCommand):
             out(f"  {entry['file']}: {entry['label']}, {entry['words']:,} words")
 
     def _files(self, options: dict) -> list[Path]:
-        manifest = options.get("manifest")
-        if manifest is not None:
-            if not manifest.is_file():
-                raise CommandError(f"{manifest}: no such manifest.")
-            root = options.get("root") or manifest.parent
-            entries = [
-                json.loads(line) for line in manifest.read_text().splitlines() if line.strip()
-            ]
-            return [root / entry["file"] for entry in entries]
-        files = []
-        for path in options["paths"]:
-            if path.is_dir():
-                files += sorted(
-                    p for p in path.rglob("*") if p.suffix.lower() in TRANSCRIPT_SUFFIXES
-                )
-            elif path.is_file():
-                files.append(path)
-            else:
-                raise CommandError(f"{path}: no such file or directory.")
-        if not files:
+        if options.get("manifest") is not None:
+            return [path for path, _ in manifest_entries(options["manifest"], options.get("root"))]
+        if not options["paths"]:
             raise CommandError("Give transcripts to read: a folder, files, or --manifest.")
-        return files
+        return transcript_files(options["paths"], recursive=True)
 
 
 def _why_no_turns(transcript: parser.Transcript) -> str:
