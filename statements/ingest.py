@@ -860,12 +860,21 @@ def ingest(
         return IngestResult(
             meeting=meeting or Meeting.objects.get(content_hash=digest), created=False
         )
-    registry = Registry.from_database()
+    # In a batch, the registry is read again only once a transcript has made a speaker (its
+    # labels' dates aside, which the next transcripts need not see): at a few thousand
+    # speakers, reading and indexing them is most of a small transcript's time.
+    registry = batch.registry if batch is not None and batch.registry else None
+    registry = registry or Registry.from_database()
     prepared = prepare(text, info, registry)
     prepared.plan = _with_choices(prepared.plan, choices or {})
     with transaction.atomic():
         learned = learn([prepared], registry)
-        return write(prepared, learned, batch=batch, replacing=replacing, chosen=choices or {})
+        result = write(prepared, learned, batch=batch, replacing=replacing, chosen=choices or {})
+    if batch is not None:
+        # Only now that nothing can fail: had it failed, the speakers it made were rolled back
+        # with it, and the batch's next transcripts must not name them.
+        batch.registry = Registry.from_database() if learned.created else registry
+    return result
 
 
 def _with_choices(

@@ -157,7 +157,14 @@ def label_key(label: str) -> str:
 
 
 def _tokens(text: str) -> list[str]:
-    return [t for t in re.split(r"[\s,]+", re.sub(r"[.'’]", "", fold(text))) if t]
+    return list(_folded_tokens(text))
+
+
+@lru_cache(maxsize=200_000)
+def _folded_tokens(text: str) -> tuple[str, ...]:
+    """A text's words folded for case and accents, its dots and apostrophes dropped (kept:
+    every registry folds every speaker's name, and every label is folded many times)."""
+    return tuple(t for t in re.split(r"[\s,]+", re.sub(r"[.'’]", "", fold(text))) if t)
 
 
 def _is_title_word(token: str) -> bool:
@@ -562,19 +569,14 @@ class KnownSpeaker:
     def name_tokens(self) -> frozenset[str]:
         return _name_words(self.name)
 
-    @cached_property
+    @property
     def surname(self) -> str:
         """The family name, folded: as set, else the name's last word (Jr. aside)."""
-        if self.family_name:
-            return " ".join(_tokens(self.family_name))
-        words = [w for w in _tokens(self.name) if w not in {"jr", "sr", "ii", "iii"}]
-        return words[-1] if words else ""
+        return _name_parts(self.name, self.family_name)[0]
 
-    @cached_property
+    @property
     def given_names(self) -> tuple[str, ...]:
-        words = [w for w in _tokens(self.name) if w not in {"jr", "sr", "ii", "iii"}]
-        surname = self.surname.split()
-        return tuple(words[: len(words) - len(surname)])
+        return _name_parts(self.name, self.family_name)[1]
 
     def role_on(self, date: dt.date | None) -> Term | None:
         held = [term for term in self.roles if term.holds(date)]
@@ -584,6 +586,14 @@ class KnownSpeaker:
         """Whether a dated role of theirs is near the date (or none of their roles is dated)."""
         dated = [term for term in self.roles if term.start or term.end]
         return not dated or any(term.holds(date, reach) for term in dated)
+
+
+@lru_cache(maxsize=100_000)
+def _name_parts(name: str, family_name: str) -> tuple[str, tuple[str, ...]]:
+    """A person's surname and given names, folded (kept: every registry reads every speaker's)."""
+    words = [w for w in _tokens(name) if w not in {"jr", "sr", "ii", "iii"}]
+    surname = " ".join(_tokens(family_name)) if family_name else (words[-1] if words else "")
+    return surname, tuple(words[: len(words) - len(surname.split())])
 
 
 @lru_cache(maxsize=100_000)
