@@ -7,11 +7,11 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.core.cache import cache
-from django.db.models import CharField, Count, Exists, Func, Max, OuterRef, Value
-from django.db.models.functions import ExtractYear, Lower
+from django.db.models import Count, Exists, Max, OuterRef
+from django.db.models.functions import ExtractYear
 from django.db.models.query import EmptyQuerySet
 
-from statements.models import Meeting, Speaker, Topic, Utterance
+from statements.models import Meeting, Publisher, Speaker, Topic, Utterance
 from statements.search import (
     FACET_LIMIT,
     INTERPRETED,
@@ -248,16 +248,6 @@ class UtteranceFilter(django_filters.FilterSet):
         )
 
 
-# The host a meeting's transcript was published at, "state.gov" for https://www.state.gov/...:
-# its source until meetings record their publisher.
-SOURCE_HOST = Func(
-    Lower("source_url"),
-    Value(r"^[a-z][a-z0-9+.-]*://(?:www\.)?([^/:?#]+)"),
-    function="substring",
-    output_field=CharField(),
-)
-
-
 def archive_version() -> str:
     """What changes whenever the meetings or the speakers do (an ingest, a replacement, a
     deletion, a merge or a split): a cache key for what is read from all of them."""
@@ -287,13 +277,7 @@ def meeting_choices() -> dict[str, list[tuple[str, str]]]:
             .order_by("-year")
         )
         places = Meeting.objects.exclude(location="").values_list("location", flat=True)
-        hosts = (
-            Meeting.objects.annotate(host=SOURCE_HOST)
-            .exclude(host=None)
-            .values_list("host", flat=True)
-            .distinct()
-            .order_by("host")
-        )
+        publishers = Publisher.objects.filter(meetings__isnull=False).distinct().order_by("name")
         # Counted from the (speaker, meeting) index alone.
         busiest = (
             Utterance.objects.exclude(speaker=None)
@@ -307,7 +291,7 @@ def meeting_choices() -> dict[str, list[tuple[str, str]]]:
         return {
             "year": [(str(year), f"{year} ({count:,})") for year, count in years],
             "place": [(place, place) for place in places.distinct().order_by("location")],
-            "source": [(host, host) for host in hosts],
+            "source": list(publishers.values_list("key", "name")),
             "speaker": list(participants.values_list("slug", "name")),
         }
 
@@ -345,10 +329,12 @@ class MeetingFilter(django_filters.FilterSet):
         error_messages={"invalid_choice": "No one in the archive goes by “%(value)s”."},
     )
     source = django_filters.ChoiceFilter(
-        label="Source",
+        label="Published by",
+        field_name="publisher__key",
         choices=lambda: meeting_choices()["source"],
-        method="from_source",
-        error_messages={"invalid_choice": "No meeting in the archive comes from “%(value)s”."},
+        error_messages={
+            "invalid_choice": "No meeting in the archive was published by “%(value)s”."
+        },
     )
 
     class Meta:
@@ -359,5 +345,3 @@ class MeetingFilter(django_filters.FilterSet):
         spoke = Utterance.objects.filter(meeting=OuterRef("pk"), speaker=speaker)
         return queryset.filter(Exists(spoke))
 
-    def from_source(self, queryset, name, host):
-        return queryset.alias(host=SOURCE_HOST).filter(host=host)

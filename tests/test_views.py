@@ -26,6 +26,7 @@ def lima(archive):
             kind="statement",
             location="Lima, Peru",
             source_url="https://www.Example.org/remarks/lima",
+            publisher="state",
         ),
     ).meeting
 
@@ -173,7 +174,7 @@ def test_the_meetings_list_filters_by_kind_year_place_participant_and_source(cli
     assert listed(kind="statement") == {lima.slug}
     assert listed(year="2019") == {lima.slug}
     assert listed(place="Lima, Peru") == {lima.slug}
-    assert listed(source="example.org") == {lima.slug}
+    assert listed(source="state") == {lima.slug}
     garland = set(
         Meeting.objects.filter(utterances__speaker__slug="merrick-b-garland").values_list(
             "slug", flat=True
@@ -187,7 +188,7 @@ def test_the_meetings_list_filters_by_kind_year_place_participant_and_source(cli
     body = page.content.decode()
     assert title(page).startswith("Statements in Lima, Peru · ")
     assert '<option value="statement" selected>' in body
-    assert '<option value="example.org">example.org</option>' in body
+    assert '<option value="state">U.S. Department of State</option>' in body
     assert '<option value="2019">2019 (1)</option>' in body
 
 
@@ -198,7 +199,7 @@ def test_the_meetings_list_filters_by_kind_year_place_participant_and_source(cli
         ({"kind": "gala"}, "kind", "“gala” is not a kind of meeting."),
         ({"place": "Atlantis"}, "place", "No meeting in the archive took place in “Atlantis”."),
         ({"speaker": "nobody"}, "speaker", "No one in the archive goes by “nobody”."),
-        ({"source": "nowhere.example"}, "source", "No meeting in the archive comes from"),
+        ({"source": "nowhere"}, "source", "No meeting in the archive was published by"),
     ],
 )
 def test_a_bad_meetings_filter_is_a_400_with_the_reason_beside_it(
