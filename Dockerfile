@@ -29,4 +29,5 @@ RUN mkdir -p /app/search-index && chown app /app/search-index
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "archive.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# --timeout: an export streams for as long as it lasts (README: Exports).
+CMD ["gunicorn", "archive.wsgi", "--bind", "0.0.0.0:8000", "--timeout", "600", "--access-logfile", "-"]

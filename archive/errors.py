@@ -9,6 +9,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.views.defaults import page_not_found
 from psycopg.errors import QueryCanceled
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,14 @@ def unavailable(request: HttpRequest, exception: Exception) -> HttpResponse:
         response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
     response["Retry-After"] = str(RETRY_AFTER)
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: on the API, JSON that says where to look; elsewhere the site's page."""
+    if is_api(request):
+        message = "Nothing here: /api/ lists what the API has."
+        return JsonResponse({"error": message}, status=404)
+    return page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

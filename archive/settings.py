@@ -106,6 +106,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "csp",
     "statements",
@@ -119,6 +122,9 @@ MIDDLEWARE = [
     "archive.errors.RequestSizeLimit",
     "archive.errors.DatabaseUnavailable",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The read API, its feeds and trends: open to any origin, and answered 304 when unchanged.
+    "archive.http.PublicReads",
+    "archive.http.ConditionalReads",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -290,3 +296,41 @@ if not DEBUG:
 # The search index (statements/search_index.py): derived from the database, one directory per
 # database name under this one, rebuilt with `manage.py search_index --rebuild`.
 SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR", BASE_DIR / "search-index"))
+
+# The read API (statements/api.py): JSON only, open to all, nothing read from sessions or cookies
+# (CORS lets any origin read it: archive.http.PublicReads). `format` is the API's own parameter
+# (csv, jsonl), not DRF's choice of renderer.
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "statements.api_protocol.JSONOnly",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "statements.api_protocol.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "URL_FORMAT_OVERRIDE": None,
+    "FORMAT_SUFFIX_KWARG": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Diplomatic Statements Archive API",
+    "DESCRIPTION": (
+        "Read the archive: meetings, speakers, topics, utterances and the search, as JSON; "
+        "any search as CSV or JSON Lines. Open to any origin; no key."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from this site's own static files (the Content-Security-Policy allows no other).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "defaultModelsExpandDepth": 0},
+    "COMPONENT_SPLIT_REQUEST": False,
+    # Kinds of meeting, of speaker and of utterance, each an enum of its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "MeetingKind": "statements.models.Meeting.Kind",
+        "TranscriptKind": "statements.models.Meeting.TranscriptKind",
+        "SpeakerKind": "statements.models.Speaker.Kind",
+        "UtteranceKind": "statements.models.Utterance.Kind",
+    },
+}

@@ -46,6 +46,14 @@ def main() -> None:
         "ingested as a user would, topped up with synthetic turns learned from it to N "
         "utterances (default a million); in a new, migrated and seeded database",
     )
+    arguments.add_argument(
+        "--data-only",
+        action="store_true",
+        help="only the data's ways out: /api/search at page_size=100, trends, exports",
+    )
+    arguments.add_argument(
+        "--no-exports", action="store_true", help="without the exports (every match, streamed)"
+    )
     options = arguments.parse_args()
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -60,19 +68,29 @@ def main() -> None:
 
         print(json.dumps(build(options.build_real, options.workers), indent=1))
         return
+    from django.db import connection
+
+    from bench.data import data_table, run_data
     from bench.run import run, table, write
 
-    result = run(
-        options.repeat,
-        options.synth_batch,
-        options.ingest_runs,
-        options.command_batch,
-        options.workers,
-        options.rebuild_index,
-    )
-    path = options.json or Path(__file__).parent / "results" / f"{result['database']}.json"
+    if options.data_only:
+        result = {"database": connection.settings_dict["NAME"]}
+    else:
+        result = run(
+            options.repeat,
+            options.synth_batch,
+            options.ingest_runs,
+            options.command_batch,
+            options.workers,
+            options.rebuild_index,
+        )
+    result["data"] = run_data(options.repeat, exports_=not options.no_exports)
+    suffix = "-data" if options.data_only else ""
+    path = options.json or Path(__file__).parent / "results" / f"{result['database']}{suffix}.json"
     write(result, path)
-    print(table(result))
+    if not options.data_only:
+        print(table(result))
+    print(data_table(result["data"]))
     print(f"\nWritten to {path}")
 
 

@@ -20,10 +20,11 @@ from statements.search import (
     SORTS,
     SearchParams,
 )
+from statements.search_index import fold
 
 FIRST_YEAR = 1945
 # The most values a facet lists when asked (`facet_limit`).
-MAX_FACET_LIMIT = 10_000
+MAX_FACET_LIMIT = 100_000
 DATE_MESSAGE = "That is not a date: write it as year, month and day, such as 2023-10-05."
 
 
@@ -345,3 +346,30 @@ class MeetingFilter(django_filters.FilterSet):
         spoke = Utterance.objects.filter(meeting=OuterRef("pk"), speaker=speaker)
         return queryset.filter(Exists(spoke))
 
+
+class SpeakerFilter(django_filters.FilterSet):
+    """The API's speakers list: by kind, country and part of the name."""
+
+    kind = django_filters.ChoiceFilter(
+        choices=Speaker.Kind.choices,
+        error_messages={
+            "invalid_choice": "“%(value)s” is not a kind of speaker: they are official, "
+            "journalist, moderator, interpreter and other."
+        },
+    )
+    country = django_filters.ChoiceFilter(
+        choices=country_choices,
+        error_messages={"invalid_choice": "No one in the archive is from “%(value)s”."},
+    )
+    name = django_filters.CharFilter(
+        method="named",
+        max_length=200,
+        error_messages={"max_length": "A name is at most %(limit_value)d characters long."},
+    )
+
+    class Meta:
+        model = Speaker
+        fields: list[str] = []
+
+    def named(self, queryset, name, value):
+        return queryset.filter(name__unaccent__icontains=fold(value))

@@ -502,6 +502,20 @@ class Utterance(models.Model):
         return held.title if held is not None else self.speaker.role
 
 
+class TaggingQuerySet(models.QuerySet):
+    def topics_by_utterance(self, utterance_ids: list[int]) -> dict[int, list[Topic]]:
+        """Each of these utterances' topics (their slug and name), by name, in one query."""
+        topics: dict[int, list[Topic]] = {}
+        taggings = (
+            self.filter(utterance_id__in=utterance_ids)
+            .order_by("topic__name")
+            .values_list("utterance_id", "topic_id", "topic__slug", "topic__name")
+        )
+        for utterance_id, pk, slug, name in taggings:
+            topics.setdefault(utterance_id, []).append(Topic(pk=pk, slug=slug, name=name))
+        return topics
+
+
 class Tagging(models.Model):
     """An utterance tagged with a topic, by the topic's rules or by hand, and why."""
 
@@ -527,6 +541,8 @@ class Tagging(models.Model):
     mentions = models.PositiveSmallIntegerField(
         default=0, help_text="How many times the utterance mentions the terms."
     )
+
+    objects = TaggingQuerySet.as_manager()
 
     class Meta:
         constraints = [

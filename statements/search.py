@@ -183,6 +183,23 @@ def run(params: SearchParams, facets: Collection[str] | None = None) -> Results:
     )
 
 
+def match_query(params: SearchParams) -> tantivy.Query | None:
+    """Every utterance the search matches, as one index query: its words and all its filters, as
+    `run()` counts its total (exports and trends read every match through it). None when it
+    matches nothing: exclusions alone, a speaker: no one goes by, only very common words."""
+    parsed = box.read(params.q)
+    if params.q.strip() and not parsed.terms and not parsed.speakers:
+        return None
+    named = resolve_speakers(parsed.speakers)
+    if any(not ids for ids in named.values()):
+        return None
+    words = compile_words(parsed)
+    if parsed.terms and words.query is None:
+        return None
+    filters = filter_queries(params, [id_ for ids in named.values() for id_ in ids])
+    return combined(words.query, filters.values())
+
+
 def _notice_without_terms(parsed: box.Query) -> str:
     if parsed.excluded:
         return "Add a word to search for: a search cannot be made of exclusions alone."
@@ -582,7 +599,7 @@ def _named(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, tuple[str, 
 # the utterance but its search vector; of the meeting and the speaker, what names and links them.
 SHOWN = {
     Meeting: {"id", "title", "slug", "date", "kind", "location"},
-    Speaker: {"id", "name", "slug", "role", "country"},
+    Speaker: {"id", "name", "slug", "role", "country", "kind"},
 }
 HIT_COLUMNS = {
     Utterance: [f.attname for f in Utterance._meta.concrete_fields if f.attname != "search_vector"],

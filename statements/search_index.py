@@ -206,6 +206,13 @@ def _stamp(directory: Path) -> int:
         return 0
 
 
+def version() -> str:
+    """What changes whenever the index does (its directory, and when it was last committed): the
+    key of a cache of what is counted over all of it."""
+    directory = path()
+    return f"{directory}:{_stamp(directory)}"
+
+
 def _index(directory: Path) -> tantivy.Index:
     directory.mkdir(parents=True, exist_ok=True)
     index = tantivy.Index(SCHEMA, str(directory), reuse=True)

@@ -1,5 +1,8 @@
+import csv
 import datetime as dt
+import io
 from collections import defaultdict
+from dataclasses import replace
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
@@ -18,14 +21,16 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.http import HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
 from statements import search as search_
+from statements import trends as trends_
 from statements.citations import bibtex, csl_json, plain_citation, ris
 from statements.filters import (
+    MAX_FACET_LIMIT,
     SORTS,
     MeetingFilter,
     MonthField,
@@ -33,8 +38,8 @@ from statements.filters import (
     archive_version,
     meeting_choices,
 )
-from statements.markup import render_snippet
 from statements.models import Meeting, Speaker, Tagging, Topic, Utterance
+from statements.search_index import fold
 
 MAX_PAGE = 10_000
 
@@ -317,82 +322,6 @@ def _chips(filterset, results) -> list[dict]:
             label = filterset.form.cleaned_data[name].strftime("%b %-d, %Y")
             chips.append({"facet": filterset.filters[name].label, "label": label, "name": name})
     return chips
-
-
-def api_search(request):
-    """The search page's results and facets as JSON, with the same parameters."""
-    filterset, results, error = _run_search(request)
-    if error is not None:
-        errors = {"page": [error]} if isinstance(error, str) else error
-        return JsonResponse({"error": "Invalid search parameters.", "fields": errors}, status=400)
-    return JsonResponse(
-        {
-            "total": results.total,
-            "page": results.page,
-            "page_size": results.page_size,
-            "pages": results.pages,
-            "sort": results.sort,
-            "notice": results.notice,
-            "suggestions": {
-                kind: suggestion
-                and {
-                    "text": suggestion.text,
-                    "url": request.build_absolute_uri(
-                        f"{reverse('statements:api_search')}?"
-                        + urlencode(suggestion.params, doseq=True)
-                    ),
-                }
-                for kind, suggestion in (
-                    ("speaker", results.speaker_suggestion),
-                    ("spelling", results.spelling_suggestion),
-                )
-            },
-            "results": [
-                _hit_json(request, hit.utterance, render_snippet(hit.snippet))
-                for hit in results.hits
-            ],
-            "facets": {
-                name: [
-                    {
-                        "value": v.value,
-                        "label": v.label,
-                        "count": v.count,
-                        "selected": v.selected,
-                    }
-                    for v in facet.values
-                ]
-                for name, facet in results.facets.items()
-            },
-        },
-        json_dumps_params={"ensure_ascii": False},
-    )
-
-
-def _hit_json(request, utterance: Utterance, snippet: str) -> dict:
-    meeting, speaker = utterance.meeting, utterance.speaker
-    return {
-        "permalink": request.build_absolute_uri(utterance.get_absolute_url()),
-        "meeting": {
-            "title": meeting.title,
-            "date": meeting.date.isoformat(),
-            "kind": meeting.kind,
-            "location": meeting.location,
-            "url": request.build_absolute_uri(meeting.get_absolute_url()),
-        },
-        "sequence": utterance.sequence,
-        "speaker": speaker
-        and {
-            "name": speaker.name,
-            "role": utterance.role,
-            "country": speaker.country,
-            "url": request.build_absolute_uri(speaker.get_absolute_url()),
-        },
-        "speaker_label": utterance.speaker_label,
-        "kind": utterance.kind,
-        "via_interpreter": utterance.via_interpreter,
-        "word_count": utterance.word_count,
-        "snippet_html": snippet,
-    }
 
 
 def bad_request(request, message: str, heading: str = "That page does not exist", back: str = ""):
@@ -747,3 +676,123 @@ def topics(request):
     for topic in listed:
         topic.turns = counts.get(topic.pk, 0)
     return render(request, "statements/topics.html", {"topics": listed})
+
+
+# The facets whose every value a page of their own lists ("and N more" leads there), a page of
+# values at a time, with a box that narrows them by name.
+FACET_VALUES_PER_PAGE = 200
+
+
+def facet(request, name):
+    """Every value of one facet of a search, each with its exact count over every match, to tick
+    into the search: what "and N more" opens. Without JavaScript: a form of checkboxes, and a
+    filter box for long facets (officials, meetings)."""
+    if name not in LISTED_FACETS:
+        raise Http404("There is no such facet.")
+    filterset = UtteranceFilter(request.GET, queryset=Utterance.objects.none())
+    page = request.GET.get("page", "1")
+    if not _whole_number(page) or not 1 <= int(page) <= MAX_PAGE:
+        return _search_refused(request, filterset, "The page must be a whole number from 1.")
+    if not filterset.is_valid():
+        return _search_refused(request, filterset, filterset.form.errors)
+    params = replace(filterset.params(), facet_limit=MAX_FACET_LIMIT)
+    results = search_.run(params, facets=[name])
+    counted = results.facets[name]
+    values = counted.values
+    if name == "meeting":  # a meeting's date, kind and city, with its title to find it by
+        titles = dict(
+            Meeting.objects.filter(slug__in=[v.value for v in values]).values_list("slug", "title")
+        )
+        for value in values:
+            value.label = f"{titles.get(value.value, '')} · {value.label}"
+    wanted = request.GET.get("filter", "").strip()[:200]
+    folded = fold(wanted)
+    shown = [v for v in values if folded in fold(v.label)] if wanted else values
+    pages = Paginator(shown, FACET_VALUES_PER_PAGE)
+    number = int(page)
+    if number > pages.num_pages:
+        return bad_request(request, f"There is no page {number}: this list has {pages.num_pages}.")
+    listed = pages.page(number)
+    on_page = {v.value for v in listed.object_list}
+    kept = _kept(request, {"page", "filter", name})
+    return render(
+        request,
+        "statements/facet.html",
+        {
+            "facet": counted,
+            "values": listed,
+            "count": len(values),
+            "matching": len(shown),
+            "filter": wanted,
+            "results": results,
+            # The search's other parameters, and the values chosen that this page does not show.
+            "kept": kept
+            + [(name, v.value) for v in values if v.selected and v.value not in on_page],
+            "kept_for_filter": _kept(request, {"page", "filter"}),
+            "back": f"{reverse('statements:home')}?{urlencode(_kept(request, {'page', 'filter'}))}",
+            "previous": _facet_page(request, number - 1) if listed.has_previous() else "",
+            "next": _facet_page(request, number + 1) if listed.has_next() else "",
+            "title": f"{counted.label}: every value",
+        },
+    )
+
+
+def _facet_page(request, number: int) -> str:
+    query = request.GET.copy()
+    query["page"] = str(number)
+    return f"?{query.urlencode()}"
+
+
+def trends(request):
+    """Mentions of up to five terms a year, charted, tabled, and as CSV (statements/trends.py)."""
+    text = request.GET.get("terms", "")
+    terms = trends_.read_terms(text)
+    by = request.GET.get("by", "")
+    output = request.GET.get("format", "html")
+    problems = []
+    if len(terms) > trends_.MAX_TERMS:
+        problems.append(f"Up to {trends_.MAX_TERMS} terms at once: these are {len(terms)}.")
+    problems += [p for p in map(trends_.term_problem, terms[: trends_.MAX_TERMS]) if p]
+    if by not in ("", *trends_.SPLITS):
+        problems.append(f"“{by[:40]}” is not a split: split by country or by speaker.")
+    if output not in ("html", "csv"):
+        problems.append(f"“{output[:40]}” is not a format: the trend is a page or CSV.")
+    if problems and output == "csv":
+        return HttpResponse(
+            " ".join(problems), status=400, content_type="text/plain; charset=utf-8"
+        )
+    trend = trends_.count(terms, by) if terms and not problems else None
+    if trend is not None and output == "csv":
+        buffer = io.StringIO()
+        buffer.write("\ufeff")
+        csv.writer(buffer, lineterminator="\r\n").writerows(trends_.csv_rows(trend))
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="archive-trends.csv"'
+        return response
+    charts = []
+    if trend is not None:
+        if by:
+            charts = [
+                (term, trends_.chart(f"“{term}” by {by}", trend.years, series), series)
+                for term, series in trend.by_term()
+            ]
+        else:
+            charts = [("", trends_.chart("Mentions", trend.years, trend.series), trend.series)]
+    query = request.GET.copy()
+    query["format"] = "csv"
+    return render(
+        request,
+        "statements/trends.html",
+        {
+            "terms": text,
+            "by": by,
+            "splits": trends_.SPLITS.items(),
+            "problems": problems,
+            "trend": trend,
+            "charts": charts,
+            "csv": f"?{query.urlencode()}",
+            "max_terms": trends_.MAX_TERMS,
+            "title": "Trends" + (f": {', '.join(terms)}" if terms else ""),
+        },
+        status=400 if problems else 200,
+    )

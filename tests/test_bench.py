@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from bench import data as bench_data
 from bench import run as bench
 from statements.management.commands.synth import synthesize
 from statements.models import Meeting, Speaker, Utterance
@@ -62,6 +63,19 @@ def test_the_benchmark_times_every_kind_of_search_and_finds_its_answers_exact(ar
     table = bench.table(result)
     assert all(name in table for name in SEARCHES) and "ingest samples" in table
     assert "NO" not in table  # no answer found inexact
+
+    # The data's ways out: the API's search at page_size=100, trends, exports of every match.
+    data = bench_data.run_data(repeat=2)
+    assert [row["name"] for row in data["api"]][0] == "api 100: rare word"
+    assert all(row["samples"] == 2 and row["p95_ms"] >= row["p50_ms"] > 0 for row in data["api"])
+    common = next(row for row in data["api"] if row["name"] == "api 100: common word")
+    assert common["total"] > 500
+    assert [row["name"] for row in data["trends"]][0] == "trends: 3 terms"
+    everything = next(row for row in data["exports"] if row["name"] == "export CSV: everything")
+    assert everything["rows"] == Utterance.objects.count() and everything["rows_per_second"] > 0
+    exported = next(row for row in data["exports"] if row["name"] == "export CSV: common word")
+    assert exported["rows"] == common["total"]
+    assert "rows/s" in bench_data.data_table(data)
 
 
 def _params(name: str) -> dict:

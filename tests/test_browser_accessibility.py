@@ -57,9 +57,12 @@ def test_no_page_type_has_a_serious_or_critical_accessibility_violation(axe_page
         "meetings with a bad filter": ("/meetings/?year=twenty", 400),
         "search that cannot run": ("/?q=fentanyl&speaker=nobody&date_to=2023-02-30", 400),
         "not found": ("/meetings/no-such-meeting/", 404),
+        "trends": ('/trends/?terms=fentanyl,"rule of law"', 200),
+        "trends by country": ("/trends/?terms=fentanyl&by=country", 200),
+        "a facet opened whole": ("/search/facets/speaker/?speaker_kind=official", 200),
     }
     # At a phone's width, the pages whose layout changes most (filters, summaries, forms).
-    phone = ["front page", "results", "meeting", "utterance permalink", "meetings"]
+    phone = ["front page", "results", "meeting", "utterance permalink", "meetings", "trends"]
     phone.append("search that cannot run")
     found = {}
     for width, height, names in ((1280, 900, list(pages)), (390, 844, phone)):

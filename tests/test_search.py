@@ -180,7 +180,7 @@ def test_a_meeting_facet_finds_a_transcript_s_turns(client, archive):
         ("q=" + "x" * 501, "at most 500 characters long (these are 501)"),
         ("page_size=0", "page_size) must be a whole number from 1 to 500"),
         ("page_size=501", "page_size) must be a whole number from 1 to 500"),
-        ("facet_limit=many", "facet_limit) must be a whole number from 1 to 10,000"),
+        ("facet_limit=many", "facet_limit) must be a whole number from 1 to 100,000"),
     ],
 )
 def test_bad_parameters_get_a_400_with_a_message(client, archive, query, message):

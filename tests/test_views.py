@@ -258,3 +258,39 @@ def test_the_meetings_list_offers_the_busiest_participants_and_any_one_chosen(
     monkeypatch.setattr("statements.views.APPEARANCES_SHOWN", 1)
     speaker = client.get("/speakers/antony-j-blinken/").content.decode()
     assert 'href="/meetings/?speaker=antony-j-blinken">the meetings list</a>' in speaker
+
+
+def test_a_facet_opens_whole_on_a_page_of_its_own_that_narrows_by_name(client, archive):
+    results = client.get("/?speaker_kind=official").content.decode()
+    assert "/search/facets/speaker/?speaker_kind=official" in results  # "and ... more" links it
+    page = client.get("/search/facets/speaker/?speaker_kind=official")
+    html = page.content.decode()
+    assert page.status_code == 200
+    whole = client.get("/api/search?speaker_kind=official&facets=speaker&facet_limit=100000")
+    officials = whole.json()["facets"]["speaker"]
+    assert len(officials) > 12
+    assert html.count('<li class="facet-value') == len(officials)
+    narrowed = client.get("/search/facets/speaker/?speaker_kind=official&filter=GERTZ").content
+    assert narrowed.decode().count('<li class="facet-value') == 1
+    assert "1 of" in narrowed.decode() and "Alejandro Gertz Manero" in narrowed.decode()
+
+
+def test_a_facet_page_keeps_chosen_values_it_does_not_show(client, archive):
+    html = client.get(
+        "/search/facets/speaker/?speaker=antony-j-blinken&filter=gertz&q=security"
+    ).content.decode()
+    assert '<input type="hidden" name="speaker" value="antony-j-blinken">' in html
+    assert '<input type="hidden" name="q" value="security">' in html
+
+
+def test_a_meetings_facet_page_finds_a_meeting_by_its_title(client, archive):
+    html = client.get(
+        "/search/facets/meeting/?speaker_kind=official&filter=milenio"
+    ).content.decode()
+    assert "Milenio TV" in html and html.count('<li class="facet-value') == 1
+
+
+def test_a_facet_page_refuses_what_it_cannot_show(client, archive):
+    assert client.get("/search/facets/colour/").status_code == 404
+    assert client.get("/search/facets/speaker/?year=1066").status_code == 400
+    assert client.get("/search/facets/speaker/?page=99").status_code == 400

@@ -26,7 +26,8 @@ def search_url(context, action: str, name: str = "", value="") -> str:
     """The current search's URL with one change; any change but paging goes back to page 1.
 
     toggle: add or remove one value of a facet; remove: drop one value; set: replace a parameter;
-    clear: drop a parameter; page: go to page `name`.
+    clear: drop a parameter; page: go to page `name`; export: every match as format `name`
+    (csv, jsonl), without what only a page has (its number and size, the facets' limits).
     """
     # A plain dict of request.GET's own lists, each replaced below, never changed: a page has a
     # hundred of these links, and a QueryDict's copy is deep.
@@ -36,6 +37,11 @@ def search_url(context, action: str, name: str = "", value="") -> str:
         params["page"] = [str(name)]
         return f"?{urlencode(params, doseq=True)}"
     params.pop("page", None)
+    if action == "export":
+        for own in ("page_size", "facet_limit", "facets", "format"):
+            params.pop(own, None)
+        params["format"] = [str(name)]
+        return f"?{urlencode(params, doseq=True)}"
     values = params.get(name, [])
     if action == "toggle":
         params[name] = [v for v in values if v != value] if value in values else [*values, value]
