@@ -100,6 +100,10 @@ class Gazetteer:
             mentions.append(Mention(place, match.group(0), sense, match.start(), match.end()))
         return mentions
 
+    def about(self, text: str) -> list[Place]:
+        """The places a text is about, each once, in the order it first names them."""
+        return list(dict.fromkeys(mention.place for mention in self.find(text)))
+
     def first(self, text: str, kind: str) -> Place | None:
         """The first place of a kind a text names: the country in "German Foreign Minister"."""
         return next((m.place for m in self.find(text) if m.place.kind == kind), None)
