@@ -347,10 +347,10 @@ class Command(BaseCommand):
         people = [s for s in summary.new_speakers if s.unidentified_in_id is None]
         kinds = Counter(s.get_kind_display().lower() for s in people)
         review = [s for s in people if s.needs_review]
+        by_kind = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
         self.stdout.write(
-            f"{len(people)} new speakers ("
-            + ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
-            + f"), {len(review)} to review."
+            f"{len(people)} new speakers{f' ({by_kind})' if by_kind else ''}, "
+            f"{len(review)} to review."
         )
         for speaker in review:
             self.stdout.write(f"  to review: {speaker.name} — {speaker.review_reason}")
