@@ -15,7 +15,7 @@ from django.conf import settings
 from django.test import Client
 from django.test.utils import override_settings
 
-from bench.run import WORDS, Filters, Timing, _timed
+from bench.run import WORDS, Filters, Timing, _timed, words
 from statements import exports, search, search_index
 from statements.filters import UtteranceFilter
 
@@ -59,7 +59,7 @@ def api_requests(filters: Filters) -> list[tuple[str, str, dict]]:
     page = {"page_size": "100"}
     newest = {"q": WORDS["common"], "sort": "newest", **page}
     return [
-        ("api 100: rare word", "/api/search", {"q": WORDS["rare"], **page}),
+        ("api 100: rare word", "/api/search", {"q": words()["rare"], **page}),
         ("api 100: medium word", "/api/search", {"q": WORDS["medium"], **page}),
         ("api 100: common word", "/api/search", {"q": WORDS["common"], **page}),
         ("api 100: phrase", "/api/search", {"q": WORDS["phrase"], **page}),
