@@ -34,7 +34,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from statements import parser, search_index, speakers, topics
+from statements import parser, place_tags, search_index, speakers, topics
 from statements.models import (
     Meeting,
     OfficeTerm,
@@ -676,6 +676,7 @@ def batch(sync: bool = True) -> Iterator[Batch]:
         writing.flush()
         if writing.meetings:
             topics.retag(meetings=writing.meetings, sync=sync)
+            place_tags.retag(meetings=writing.meetings, sync=sync)
         if sync:
             search_index.sync_after_commit()
 
@@ -742,6 +743,7 @@ def write(
             kept, dropped = corrections.restore(utterances, chosen=set(chosen))
         if batch is None:
             topics.retag(meetings=[meeting.pk])
+            place_tags.retag(meetings=[meeting.pk], sync=False)
             search_index.sync_after_commit()
         elif not deferred:
             batch.meetings.append(meeting.pk)

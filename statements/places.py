@@ -3,8 +3,11 @@
 Countries are ISO 3166-1's, from pycountry; their demonyms, capitals and other names come from
 countryinfo; `data/places.json` adds the short names an archive shows ("South Korea", not "Korea,
 Republic of"), names in common use those packages lack ("DPRK", "the Kremlin"), drops forms too
-ambiguous to count ("Congolese" is two countries, "Georgia" a U.S. state too), and lists the
-regions and organisations a statement can be about. North and South Korea, and the two Congos,
+ambiguous to count ("Congolese" is two countries, "Georgia" a U.S. state too), lists the
+regions and organisations a statement can be about, and the longer forms that name no place
+("New Mexico", "the Paris Agreement", "George Washington", "Victoria"). A form the packages give
+several countries (countryinfo calls the people of American Samoa "American") counts for none,
+unless data/places.json gives it to one. North and South Korea, and the two Congos,
 are places of their own.
 
 Pure: no Django. Forms are matched with their case, accents folded, as whole words: "US" is the
@@ -16,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -72,10 +75,14 @@ def _slug(name: str) -> str:
 class Gazetteer:
     """Every place, and a pattern that finds their forms in a text."""
 
-    def __init__(self, places: list[Place]):
+    def __init__(self, places: list[Place], not_places: tuple[str, ...] = ()):
         self.places = tuple(places)
         self.by_slug = {place.slug: place for place in places}
-        forms: dict[str, tuple[Place, str]] = {}
+        # Longer forms that name no place, found so that the place inside them is not: "New
+        # Mexico", "the Paris Agreement", "George Washington".
+        forms: dict[str, tuple[Place | None, str]] = {
+            fold_accents(form): (None, NAME) for form in not_places
+        }
         # Later senses do not displace earlier ones: a country's name beats another's adjective.
         for sense in (NAME, ADJECTIVE, SEAT):
             for place in places:
@@ -97,6 +104,8 @@ class Gazetteer:
         mentions = []
         for match in self._pattern.finditer(fold_accents(text)):
             place, sense = self.forms[match.group(0)]
+            if place is None:
+                continue
             mentions.append(Mention(place, match.group(0), sense, match.start(), match.end()))
         return mentions
 
@@ -113,7 +122,10 @@ class Gazetteer:
 def gazetteer() -> Gazetteer:
     """The archive's places, read once a process."""
     data = json.loads(PLACES_FILE.read_text(encoding="utf-8"))
-    places = [_country(country, data["countries"]) for country in pycountry.countries]
+    places = _unambiguous(
+        [_country(country, data["countries"]) for country in pycountry.countries],
+        data["countries"],
+    )
     for kind, key in ((REGION, "regions"), (ORGANISATION, "organisations")):
         for entry in data[key]:
             places.append(
@@ -123,9 +135,43 @@ def gazetteer() -> Gazetteer:
                     kind=kind,
                     names=tuple(entry.get("names", [entry["name"]])),
                     adjectives=tuple(entry.get("adjectives", ())),
+                    seats=tuple(entry.get("seats", ())),
                 )
             )
-    return Gazetteer(places)
+    return Gazetteer(places, tuple(data.get("not_places", ())))
+
+
+def _unambiguous(places: list[Place], additions: dict) -> list[Place]:
+    """The countries without the forms the packages give several of them, unless
+    data/places.json gives the form to one: countryinfo calls the people of the Northern Mariana
+    Islands and of American Samoa "American" too, and the form is the United States'."""
+    claimed: dict[str, set[str]] = {}
+    for place in places:
+        for form in (*place.names, *place.adjectives, *place.seats):
+            claimed.setdefault(fold_accents(form), set()).add(place.code)
+    given = {
+        fold_accents(form): code
+        for code, extra in additions.items()
+        for key in ("name", "names", "adjectives", "seats")
+        for form in ([extra[key]] if key == "name" and key in extra else extra.get(key, []))
+    }
+
+    def kept(place: Place, forms: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(
+            form
+            for form in forms
+            if len(claimed[fold_accents(form)]) == 1 or given.get(fold_accents(form)) == place.code
+        )
+
+    return [
+        replace(
+            place,
+            names=kept(place, place.names),
+            adjectives=kept(place, place.adjectives),
+            seats=kept(place, place.seats),
+        )
+        for place in places
+    ]
 
 
 # Other names countryinfo gives that are codes or in other scripts: not how English text names a

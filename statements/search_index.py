@@ -82,8 +82,7 @@ class IndexField:
     - "keyword": a string taken whole, indexed and fast (a country, a kind);
     - "number": a whole number, fast only (a sort key, a date's day, a word count).
 
-    A new facet is one more line in FIELDS, e.g.
-    `IndexField("place", "ARRAY(SELECT ... WHERE ... = u.id)", "ids")`.
+    A new facet is one more line in FIELDS, as the places are.
     """
 
     name: str
@@ -121,6 +120,11 @@ FIELDS = (
     IndexField(
         "topic",
         "ARRAY(SELECT t.topic_id FROM statements_tagging AS t WHERE t.utterance_id = u.id)",
+        "ids",
+    ),
+    IndexField(
+        "place",
+        "ARRAY(SELECT t.place_id FROM statements_placetagging AS t WHERE t.utterance_id = u.id)",
         "ids",
     ),
     IndexField("day", DAY, "number"),

@@ -186,7 +186,7 @@ def test_a_truncated_archive_empties_the_index(seeded):
 
 
 def test_the_database_holds_the_outbox_sql_file_s_definitions():
-    migration = import_module("statements.migrations.0025_search_index")
+    migration = import_module("statements.migrations.0027_places")
     sql = SQL_FILE.read_text()
     assert migration.OUTBOX.strip() == sql.strip()
     bodies = dict(
