@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -92,9 +93,10 @@ class Gazetteer:
 
     @cached_property
     def _pattern(self) -> re.Pattern:
-        # Longest first, so "Latin America" is found before "America".
-        alternatives = sorted(self.forms, key=len, reverse=True)
-        body = "|".join(re.escape(form) for form in alternatives)
+        # The forms as a trie, longer continuations tried first, so "Latin America" is found
+        # before "America" (a flat alternation of 1,200 forms, longest first, read 1 MB of text
+        # a second; the trie about ten times that).
+        body = _trie_regex(self.forms)
         # A form ends at a word's end; "U.S." ends with its dot; "Korea's" names Korea.
         return re.compile(rf"(?<![\w.\-])(?:{body})(?![\w\-]|\.\w)")
 
@@ -116,6 +118,27 @@ class Gazetteer:
     def first(self, text: str, kind: str) -> Place | None:
         """The first place of a kind a text names: the country in "German Foreign Minister"."""
         return next((m.place for m in self.find(text) if m.place.kind == kind), None)
+
+
+def _trie_regex(forms: Iterable[str]) -> str:
+    """A regular expression that matches any of the forms, preferring the longest: each
+    character once per shared prefix, a form that ends where a longer one goes on tried last."""
+    trie: dict = {}
+    for form in forms:
+        node = trie
+        for char in form:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(char) + pattern(child) for char, child in node.items() if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        return f"(?:{body})?" if ends else body
+
+    return pattern(trie)
 
 
 @lru_cache(maxsize=1)
