@@ -81,14 +81,18 @@ class Gazetteer:
         self.by_slug = {place.slug: place for place in places}
         # Longer forms that name no place, found so that the place inside them is not: "New
         # Mexico", "the Paris Agreement", "George Washington".
-        forms: dict[str, tuple[Place | None, str]] = {
-            fold_accents(form): (None, NAME) for form in not_places
-        }
+        forms: dict[str, tuple[Place | None, str]] = {}
+        for form in not_places:
+            forms[fold_accents(form)] = (None, NAME)
+            if plural := _plural(form):
+                forms.setdefault(fold_accents(plural), (None, NAME))
         # Later senses do not displace earlier ones: a country's name beats another's adjective.
         for sense in (NAME, ADJECTIVE, SEAT):
             for place in places:
                 for form in getattr(place, f"{sense}s" if sense != ADJECTIVE else "adjectives"):
                     forms.setdefault(fold_accents(form), (place, sense))
+                    if sense == ADJECTIVE and (plural := _plural(form)):
+                        forms.setdefault(fold_accents(plural), (place, sense))
         self.forms = forms
 
     @cached_property
@@ -97,16 +101,22 @@ class Gazetteer:
         # before "America" (a flat alternation of 1,200 forms, longest first, read 1 MB of text
         # a second; the trie about ten times that).
         body = _trie_regex(self.forms)
-        # A form ends at a word's end; "U.S." ends with its dot; "Korea's" names Korea.
-        return re.compile(rf"(?<![\w.\-])(?:{body})(?![\w\-]|\.\w)")
+        # A form ends at a word's end; "U.S." ends with its dot; "Korea's" names Korea; "U.S.-China"
+        # names both (a hyphenated name, "Guinea-Bissau", is a longer form).
+        return re.compile(rf"(?<![\w.])(?:{body})(?!\w|\.\w)")
 
     def find(self, text: str) -> list[Mention]:
         """Each place named in the text, in order, with the form that names it (its offsets are
         the accent-folded text's, the same but where a character folds to several)."""
         mentions = []
-        for match in self._pattern.finditer(fold_accents(text)):
+        text_folded = fold_accents(text)
+        for match in self._pattern.finditer(text_folded):
             place, sense = self.forms[match.group(0)]
             if place is None:
+                continue
+            if sense == SEAT and (
+                _at_a_venue(text_folded, match.start()) or _names_an_event(text_folded, match.end())
+            ):
                 continue
             mentions.append(Mention(place, match.group(0), sense, match.start(), match.end()))
         return mentions
@@ -118,6 +128,40 @@ class Gazetteer:
     def first(self, text: str, kind: str) -> Place | None:
         """The first place of a kind a text names: the country in "German Foreign Minister"."""
         return next((m.place for m in self.find(text) if m.place.kind == kind), None)
+
+
+# A seat of government stands for its government ("Moscow says", "the Kremlin"), not where
+# something happens: "in Kyiv", "traveled to Tokyo", "the embassy in Warsaw".
+VENUE = re.compile(
+    r"\b(?:in|to|at|from|into|near|outside|around|across|toward|towards|through|visit|visits|"
+    r"visited|visiting|via|left|leave|leaving|reach|reached|arrive|arrived|arriving|back)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _at_a_venue(text: str, start: int) -> bool:
+    return VENUE.search(text, max(0, start - 20), start) is not None
+
+
+# Nor is it the name of a meeting or a treaty: "the Madrid summit", "the Minsk agreements", "the
+# Ottawa Convention".
+EVENT = re.compile(
+    r"\s+(?:agreements?|accords?|conventions?|summit|protocol|process|format|declaration|pact|"
+    r"talks|treaty|group|conference|framework|plan|consensus|principles|communiqu[eé])\b",
+    re.IGNORECASE,
+)
+
+
+def _names_an_event(text: str, end: int) -> bool:
+    return EVENT.match(text, end) is not None
+
+
+def _plural(form: str) -> str | None:
+    """How a demonym names the people: Americans, Israelis, Europeans (not the Chinese, the
+    French, the Swiss)."""
+    if form.endswith(("s", "sh", "ch", "ese", "x", "z")) or not form[-1:].isalpha():
+        return None
+    return f"{form}s"
 
 
 def _trie_regex(forms: Iterable[str]) -> str:
@@ -149,7 +193,11 @@ def gazetteer() -> Gazetteer:
         [_country(country, data["countries"]) for country in pycountry.countries],
         data["countries"],
     )
-    for kind, key in ((REGION, "regions"), (ORGANISATION, "organisations")):
+    for kind, key in (
+        (REGION, "regions"),
+        (COUNTRY, "former_countries"),
+        (ORGANISATION, "organisations"),
+    ):
         for entry in data[key]:
             places.append(
                 Place(
@@ -161,7 +209,29 @@ def gazetteer() -> Gazetteer:
                     seats=tuple(entry.get("seats", ())),
                 )
             )
-    return Gazetteer(places, tuple(data.get("not_places", ())))
+    # A language is not its country: "(Speaks French.)", "the Russian translation".
+    languages = [
+        pattern.format(language)
+        for language in data.get("languages", ())
+        for pattern in LANGUAGE_PATTERNS
+    ]
+    return Gazetteer(places, (*data.get("not_places", ()), *languages))
+
+
+LANGUAGE_PATTERNS = (
+    "Speaks {}",
+    "speaks {}",
+    "speak {}",
+    "spoke {}",
+    "speaking {}",
+    "{} language",
+    "{} translation",
+    "{} interpreter",
+    "{} interpretation",
+    "{} version",
+    "in {} and English",
+    "in English and {}",
+)
 
 
 def _unambiguous(places: list[Place], additions: dict) -> list[Place]:
