@@ -5,7 +5,8 @@ countryinfo; `data/places.json` adds the short names an archive shows ("South Ko
 Republic of"), names in common use those packages lack ("DPRK", "the Kremlin"), drops forms too
 ambiguous to count ("Congolese" is two countries, "Georgia" a U.S. state too), lists the
 regions and organisations a statement can be about, and the longer forms that name no place
-("New Mexico", "the Paris Agreement", "George Washington", "Victoria"). A form the packages give
+("New Mexico", "the Paris Agreement", "George Washington", "Victoria"), among them the news
+outlets of `data/outlets.json` ("USA Today", "Agence France-Presse"). A form the packages give
 several countries (countryinfo calls the people of American Samoa "American") counts for none,
 unless data/places.json gives it to one. North and South Korea, and the two Congos,
 are places of their own.
@@ -28,6 +29,8 @@ import pycountry
 from countryinfo import CountryInfo
 
 PLACES_FILE = Path(__file__).parent / "data" / "places.json"
+# A news outlet's name is not a place: "USA Today", "Agence France-Presse", "Times of India".
+OUTLETS_FILE = Path(__file__).parent / "data" / "outlets.json"
 
 COUNTRY, REGION, ORGANISATION = "country", "region", "organisation"
 # How a form names its place: by name, as an adjective (a demonym), or by its seat of government
@@ -215,7 +218,9 @@ def gazetteer() -> Gazetteer:
         for language in data.get("languages", ())
         for pattern in LANGUAGE_PATTERNS
     ]
-    return Gazetteer(places, (*data.get("not_places", ()), *languages))
+    outlets = json.loads(OUTLETS_FILE.read_text(encoding="utf-8"))["outlets"]
+    names = [name for outlet in outlets for name in outlet]
+    return Gazetteer(places, (*data.get("not_places", ()), *languages, *names))
 
 
 LANGUAGE_PATTERNS = (

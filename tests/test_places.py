@@ -70,6 +70,8 @@ def about(text: str) -> list[str]:
         ),  # noqa: E501
         ("Latin America, not America", ["latin-america", "united-states"]),
         ("let us see", []),
+        # A news outlet's name is not a place.
+        ("Joey Garrison of USA Today, and Agence France-Presse", []),
     ],
 )
 def test_the_gazetteer_finds_the_places_a_text_is_about(text, places):
