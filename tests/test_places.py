@@ -3,6 +3,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 
 from statements import place_tags
@@ -197,3 +198,49 @@ def test_place_pages_render_and_a_bad_slug_is_a_404(client, places_archive):
     turn = Utterance.objects.filter(place_taggings__place__slug="mexico").first()
     transcript_page = client.get(turn.meeting.get_absolute_url()).content.decode()
     assert 'title="Names it as Mexico (once)"' in transcript_page
+
+
+@pytest.mark.django_db
+def test_a_corrected_transcript_keeps_the_place_corrections_that_still_fit():
+    turn, other = transcript("Mexico and Canada signed.", "We spoke about the weather.")
+    meeting = turn.meeting
+    PlaceOverride.objects.create(
+        utterance=turn, place=Place.objects.get(slug="canada"), applies=False
+    )
+    corrected = "SECRETARY BLINKEN:  Mexico and Canada signed.\n\nSECRETARY BLINKEN:  Goodbye."
+    info = MeetingInfo(date=meeting.date, title=meeting.title)
+    result = ingest(corrected, info, replacing=meeting)
+    assert result.corrections_kept == 1
+    first = meeting.utterances.get(sequence=1)
+    assert places_of(first) == {"mexico"}
+    assert first.place_overrides.get().applies is False
+
+
+@pytest.mark.django_db
+def test_an_editor_removes_a_place_from_one_utterance_in_the_admin(client, django_user_model):
+    editor = django_user_model.objects.create_user("editor", password="x" * 20, is_staff=True)
+    editor.user_permissions.add(*Permission.objects.filter(content_type__app_label="statements"))
+    client.force_login(editor)
+    (turn,) = transcript("Mexico and Canada signed.")
+    url = f"/admin/statements/utterance/{turn.pk}/change/"
+    assert "Names it as Canada (once)" in client.get(url).content.decode()
+    form = {
+        "speaker": turn.speaker_id,
+        "kind": turn.kind,
+        **{
+            f"{prefix}-{n}_FORMS": "0"
+            for prefix in ("taggings", "overrides", "place_taggings")
+            for n in ("TOTAL", "INITIAL")
+        },  # noqa: E501
+        "place_overrides-TOTAL_FORMS": "1",
+        "place_overrides-INITIAL_FORMS": "0",
+        "place_overrides-0-place": Place.objects.get(slug="canada").pk,
+        "place_overrides-0-applies": "",
+        "place_overrides-0-note": "a passing mention",
+    }
+    response = client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert places_of(turn) == {"mexico"}
+    assert turn.place_overrides.get().created_by == editor
+    place_tags.retag()
+    assert places_of(turn) == {"mexico"}
