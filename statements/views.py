@@ -374,6 +374,7 @@ def meeting(request, slug):
         )
     )
     topics = Topic.objects.counted(meeting=meeting)
+    places = Place.objects.counted(meeting=meeting)[:PLACES_SHOWN]
     search = request.GET.get("search", "")
     return render(
         request,
@@ -393,9 +394,14 @@ def meeting(request, slug):
             },
             "participants": participants,
             "topics": topics,
+            "places": places,
             "back": _back_to_search(request),
         },
     )
+
+
+# A meeting's page lists the places its turns speak of most.
+PLACES_SHOWN = 15
 
 
 def transcript_url(utterance: Utterance, search: str = "") -> str:
@@ -697,8 +703,8 @@ def place(request, slug):
     listed = Meeting.objects.listed().in_bulk(list(about), field_name="slug")
     meetings = sorted(listed.values(), key=lambda m: (-about[m.slug], -m.date.toordinal(), m.title))
     for meeting in meetings:
-        meeting.on_topic = about[meeting.slug]
-        meeting.share = round(100 * meeting.on_topic / meeting.turns) if meeting.turns else 0
+        meeting.about_it = about[meeting.slug]
+        meeting.share = round(100 * meeting.about_it / meeting.turns) if meeting.turns else 0
     return render(
         request,
         "statements/place.html",

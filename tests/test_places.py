@@ -244,3 +244,11 @@ def test_an_editor_removes_a_place_from_one_utterance_in_the_admin(client, djang
     assert turn.place_overrides.get().created_by == editor
     place_tags.retag()
     assert places_of(turn) == {"mexico"}
+
+
+@pytest.mark.django_db
+def test_a_meeting_page_lists_the_places_its_turns_speak_of(client, places_archive):
+    meeting = Utterance.objects.get(text="Mexico again.").meeting
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    assert f'?place=mexico&amp;meeting={meeting.slug}">Mexico <span class="n">2</span>' in page
+    assert f'?place=united-states&amp;meeting={meeting.slug}">United States' in page
