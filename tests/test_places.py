@@ -252,3 +252,9 @@ def test_a_meeting_page_lists_the_places_its_turns_speak_of(client, places_archi
     page = client.get(meeting.get_absolute_url()).content.decode()
     assert f'?place=mexico&amp;meeting={meeting.slug}">Mexico <span class="n">2</span>' in page
     assert f'?place=united-states&amp;meeting={meeting.slug}">United States' in page
+
+
+@pytest.mark.django_db
+def test_the_place_facet_opens_whole(client, places_archive):
+    page = client.get("/search/facets/place/?place=mexico").content.decode()
+    assert 'value="north-korea"' in page and 'value="mexico"' in page
