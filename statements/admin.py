@@ -13,12 +13,15 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from statements import ingest, search_index, topics
+from statements import ingest, place_tags, search_index, topics
 from statements.forms import MetadataForm, SpeakersForm, UploadForm
 from statements.models import (
     Meeting,
     Office,
     OfficeTerm,
+    Place,
+    PlaceOverride,
+    PlaceTagging,
     Publisher,
     Speaker,
     SpeakerAlias,
@@ -96,6 +99,28 @@ class TopicAdmin(SyncsSearchIndex, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         count = topics.retag(topic=obj)
         self.message_user(request, f"The rules now tag {count} utterances with “{obj}”.")
+
+
+@admin.register(Place)
+class PlaceAdmin(admin.ModelAdmin):
+    """The gazetteer's places (statements/places.py and data/places.json say how each is found;
+    `manage.py retag` applies a change there). Names shown here can be edited."""
+
+    list_display = ["name", "kind", "code", "tagged"]
+    list_filter = ["kind"]
+    search_fields = ["name", "slug", "code"]
+    readonly_fields = ["slug", "kind", "code"]
+    fields = ["name", "slug", "kind", "code"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(tagged_count=Count("taggings"))
+
+    @admin.display(description="Utterances", ordering="tagged_count")
+    def tagged(self, place):
+        return place.tagged_count
+
+    def has_add_permission(self, request):
+        return False  # places come from the gazetteer
 
 
 class SpeakerAliasInline(admin.TabularInline):
@@ -286,6 +311,31 @@ class TopicOverrideInline(admin.TabularInline):
     verbose_name_plural = "Topic corrections (kept through every retag)"
 
 
+class PlaceTaggingInline(admin.TabularInline):
+    model = PlaceTagging
+    extra = 0
+    can_delete = False
+    fields = ["place", "source", "matched_forms"]
+    readonly_fields = fields
+    verbose_name_plural = "Places now applied (gazetteer and corrections)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Why")
+    def matched_forms(self, tagging):
+        return tagging.explanation
+
+
+class PlaceOverrideInline(admin.TabularInline):
+    model = PlaceOverride
+    extra = 1
+    fields = ["place", "applies", "note", "created_by", "created_at"]
+    readonly_fields = ["created_by", "created_at"]
+    autocomplete_fields = ["place"]
+    verbose_name_plural = "Place corrections (kept through every retag)"
+
+
 @admin.register(Utterance)
 class UtteranceAdmin(SyncsSearchIndex, admin.ModelAdmin):
     list_display = ["__str__", "speaker", "kind", "via_interpreter", "word_count", "topic_list"]
@@ -303,7 +353,7 @@ class UtteranceAdmin(SyncsSearchIndex, admin.ModelAdmin):
         "word_count",
         "text",
     ]
-    inlines = [TaggingInline, TopicOverrideInline]
+    inlines = [TaggingInline, TopicOverrideInline, PlaceTaggingInline, PlaceOverrideInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("meeting", "speaker")
@@ -328,6 +378,7 @@ class UtteranceAdmin(SyncsSearchIndex, admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         topics.retag(utterance_ids=[form.instance.pk])
+        place_tags.retag(utterance_ids=[form.instance.pk])
 
 
 class UtteranceInline(admin.TabularInline):

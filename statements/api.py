@@ -34,7 +34,15 @@ from statements.api_protocol import Refused, refuse
 from statements.citations import plain_citation
 from statements.filters import MAX_FACET_LIMIT, MeetingFilter, SpeakerFilter, UtteranceFilter
 from statements.markup import render_snippet
-from statements.models import Meeting, Speaker, Tagging, Topic, Utterance
+from statements.models import (
+    Meeting,
+    Place,
+    PlaceTagging,
+    Speaker,
+    Tagging,
+    Topic,
+    Utterance,
+)
 from statements.serializers import context_for
 
 MAX_PAGE_SIZE = search_.MAX_PAGE_SIZE
@@ -150,6 +158,7 @@ SEARCH_DESCRIPTIONS = {
     "speaker": "An official's slug (several: any of them).",
     "country": "A speaker's country (several: any of them).",
     "topic": "A topic's slug (several: any of them).",
+    "place": "A place's slug: a country, region or organisation (several: any of them).",
     "year": "A year (several: any of them).",
     "month": "A month as YYYY-MM (several: any of them).",
     "meeting": "A meeting's slug (several: any of them).",
@@ -228,6 +237,7 @@ class Root(APIView):
                     "meetings": link("api:meetings"),
                     "speakers": link("api:speakers"),
                     "topics": link("api:topics"),
+                    "places": link("api:places"),
                     "search": link("api:search"),
                     "utterance": link("api:utterance", pk=1).replace("/1", "/{id}"),
                     "openapi": link("api:schema"),
@@ -290,11 +300,15 @@ class MeetingList(APIView):
 
 
 def prepared(utterances: list[Utterance]) -> list[Utterance]:
-    """Utterances ready for their serializer: each with its topics (read in one query) and its
-    speaker with the role held that day (each row's speaker is an object of its own)."""
-    topics = Tagging.objects.topics_by_utterance([u.pk for u in utterances])
+    """Utterances ready for their serializer: each with its topics and its places (read in a
+    query each) and its speaker with the role held that day (each row's speaker is an object of
+    its own)."""
+    ids = [u.pk for u in utterances]
+    topics = Tagging.objects.topics_by_utterance(ids)
+    places = PlaceTagging.objects.places_by_utterance(ids)
     for utterance in utterances:
         utterance.topic_list = topics.get(utterance.pk, [])
+        utterance.place_list = places.get(utterance.pk, [])
         if utterance.speaker is not None:
             utterance.speaker.role_that_day = utterance.role
     return utterances
@@ -447,6 +461,41 @@ class TopicDetail(APIView):
         topic = get_object_or_404(Topic, slug=slug)
         topic.turns = topic.taggings.count()
         return Response(serializers.TopicSerializer(topic, context=context_for(request)).data)
+
+
+class PlaceList(APIView):
+    """Every place of the gazetteer (countries, regions, organisations) with its number of
+    utterances, the most first."""
+
+    @extend_schema(
+        operation_id="places_list",
+        summary="Places",
+        responses={200: serializers.PlaceListSerializer, 400: serializers.ErrorSerializer},
+    )
+    def get(self, request):
+        unknown = unknown_parameters(request, set())
+        if unknown:
+            return refuse(unknown)
+        places = list(Place.objects.with_turns())
+        data = serializers.PlaceSerializer(places, many=True, context=context_for(request)).data
+        return Response({"count": len(places), "results": data})
+
+
+class PlaceDetail(APIView):
+    """A place (the same as in the list)."""
+
+    @extend_schema(
+        operation_id="place",
+        summary="A place",
+        responses={200: serializers.PlaceSerializer, **ERRORS},
+    )
+    def get(self, request, slug: str):
+        unknown = unknown_parameters(request, set())
+        if unknown:
+            return refuse(unknown)
+        place = get_object_or_404(Place, slug=slug)
+        place.turns = place.taggings.count()
+        return Response(serializers.PlaceSerializer(place, context=context_for(request)).data)
 
 
 class UtteranceDetail(APIView):

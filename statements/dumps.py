@@ -7,8 +7,8 @@ record with the columns of its model as the database has them (ids and foreign i
 `manifest.json`, which names the format, the tables with their columns, row counts and SHA-256,
 and the `--since` date if any. Meetings carry their raw transcripts (`raw_text`, untouched),
 header and trailer. What is left out: the search index and the vocabulary (derived: rebuilt on
-import), the admin's users, sessions and upload records (an editor's topic correction is kept,
-without who made it).
+import), the admin's users, sessions and upload records (an editor's topic or place correction
+is kept, without who made it).
 
 The files are the same for the same archive, byte for byte: rows in id order, values written
 one way (dates and times in ISO 8601 as stored, lists as JSON, in CSV `true`/`false` and an
@@ -37,6 +37,9 @@ from statements.models import (
     Meeting,
     Office,
     OfficeTerm,
+    Place,
+    PlaceOverride,
+    PlaceTagging,
     Publisher,
     Seeding,
     Speaker,
@@ -94,6 +97,7 @@ TABLES = (
     Table("offices", Office),
     Table("office_publishers", Office.publishers.through),
     Table("topics", Topic),
+    Table("places", Place),
     Table("meetings", Meeting, f"id IN ({MEETINGS_SINCE})"),
     Table("speakers", Speaker, f"id IN ({SPEAKERS_SINCE})"),
     Table("speaker_roles", SpeakerRole, f"speaker_id IN ({SPEAKERS_SINCE})"),
@@ -102,12 +106,15 @@ TABLES = (
     Table("utterances", Utterance, f"meeting_id IN ({MEETINGS_SINCE})"),
     Table("taggings", Tagging, f"utterance_id IN ({UTTERANCES_SINCE})"),
     Table("topic_overrides", TopicOverride, f"utterance_id IN ({UTTERANCES_SINCE})"),
-    # Places, once they land: their table after the topics, and the utterances' places (the
-    # through table) after the utterances, with `utterance_id IN ({UTTERANCES_SINCE})`.
+    Table("place_taggings", PlaceTagging, f"utterance_id IN ({UTTERANCES_SINCE})"),
+    Table("place_overrides", PlaceOverride, f"utterance_id IN ({UTTERANCES_SINCE})"),
 )
 # Columns written empty whatever the record holds: who, among the admin's users, made a topic
 # correction stays out of a public dump.
-WITHHELD = {"statements_topicoverride": {"created_by_id"}}
+WITHHELD = {
+    "statements_topicoverride": {"created_by_id"},
+    "statements_placeoverride": {"created_by_id"},
+}
 
 
 def kind(field: models.Field) -> str:

@@ -4,8 +4,8 @@
 utterance that matches, not a page: the ids come from the search index a chunk at a time, in
 date order (keyset paging over the index's sort key, so no chunk re-reads the ones before it),
 and each chunk's rows are read from PostgreSQL, the record, in one statement that joins the
-meeting, the speaker, the role held that day and the topics. The file is as exact as the search's
-total: the same index query, every match.
+meeting, the speaker, the role held that day, the topics and the places. The file is as exact
+as the search's total: the same index query, every match.
 
 Provenance: the HTTP headers `X-Export-Made` (when), `X-Export-Query` (the search's parameters)
 and `X-Export-Total` (how many rows), and the file name, which carries the time. A CSV starts
@@ -75,8 +75,13 @@ COLUMNS = (
         "list",
         "Topic names; in CSV joined by “; ”.",
     ),
-    # Places go here once they land: an ARRAY(SELECT ... ORDER BY name) over the utterance's
-    # places, of kind "list", as the topics are.
+    Column(
+        "places",
+        "ARRAY(SELECT pl.name FROM statements_placetagging AS g JOIN statements_place AS pl "
+        "ON pl.id = g.place_id WHERE g.utterance_id = u.id ORDER BY pl.name)",
+        "list",
+        "The countries, regions and organisations the turn is about; in CSV joined by “; ”.",
+    ),
     Column("word_count", "u.word_count", "number"),
     Column("text", "u.text", description="The whole turn, paragraphs separated by blank lines."),
 )

@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, Max, OuterRef
 from django.db.models.functions import ExtractYear
 from django.db.models.query import EmptyQuerySet
 
-from statements.models import Meeting, Publisher, Speaker, Topic, Utterance
+from statements.models import Meeting, Place, Publisher, Speaker, Topic, Utterance
 from statements.search import (
     FACET_LIMIT,
     INTERPRETED,
@@ -98,9 +98,9 @@ class SearchForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        # Chosen speakers, topics and meetings as lists: read once, and an empty choice is an
-        # empty list rather than a queryset that compiles a query each time it is tested.
-        for name in ("speaker", "topic", "meeting"):
+        # Chosen speakers, topics, places and meetings as lists: read once, and an empty choice
+        # is an empty list rather than a queryset that compiles a query each time it is tested.
+        for name in ("speaker", "topic", "place", "meeting"):
             chosen = data.get(name)
             if chosen is not None:
                 data[name] = [] if isinstance(chosen, EmptyQuerySet) else list(chosen)
@@ -143,6 +143,12 @@ class UtteranceFilter(django_filters.FilterSet):
         to_field_name="slug",
         method="keep",
         error_messages={"invalid_choice": "There is no topic “%(value)s”."},
+    )
+    place = django_filters.ModelMultipleChoiceFilter(
+        queryset=Place.objects.all(),
+        to_field_name="slug",
+        method="keep",
+        error_messages={"invalid_choice": "There is no place “%(value)s”."},
     )
     year = django_filters.MultipleChoiceFilter(
         choices=year_choices,
@@ -228,10 +234,10 @@ class UtteranceFilter(django_filters.FilterSet):
 
     def params(self, page: int = 1) -> SearchParams:
         """The validated parameters, as search takes them: `is_valid()` must have been checked.
-        Chosen speakers, topics and meetings become their ids, as the index holds them."""
+        Chosen speakers, topics, places and meetings become their ids, as the index holds them."""
         data = self.form.cleaned_data
         chosen = {}
-        for name in ("speaker", "topic", "meeting"):
+        for name in ("speaker", "topic", "place", "meeting"):
             if data.get(name):
                 chosen[name] = tuple(str(row.pk) for row in data[name])
         for name in ("country", "year", "month", "kind", "interpreted", "speaker_kind", "outlet"):

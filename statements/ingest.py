@@ -34,10 +34,11 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from statements import parser, search_index, speakers, topics
+from statements import parser, place_tags, search_index, speakers, topics
 from statements.models import (
     Meeting,
     OfficeTerm,
+    PlaceOverride,
     Publisher,
     Speaker,
     SpeakerAlias,
@@ -676,6 +677,7 @@ def batch(sync: bool = True) -> Iterator[Batch]:
         writing.flush()
         if writing.meetings:
             topics.retag(meetings=writing.meetings, sync=sync)
+            place_tags.retag(meetings=writing.meetings, sync=sync)
         if sync:
             search_index.sync_after_commit()
 
@@ -742,6 +744,7 @@ def write(
             kept, dropped = corrections.restore(utterances, chosen=set(chosen))
         if batch is None:
             topics.retag(meetings=[meeting.pk])
+            place_tags.retag(meetings=[meeting.pk], sync=False)
             search_index.sync_after_commit()
         elif not deferred:
             batch.meetings.append(meeting.pk)
@@ -1018,12 +1021,13 @@ def _warnings(
 
 class _Corrections:
     """The hand-made corrections on a meeting's utterances, to carry over to a corrected
-    transcript: the speaker an utterance was given and its topic overrides, found again by the
-    turn's label and text."""
+    transcript: the speaker an utterance was given and its topic and place overrides, found again
+    by the turn's label and text."""
 
-    def __init__(self, speakers: dict, overrides: dict):
+    def __init__(self, speakers: dict, overrides: dict, place_overrides: dict | None = None):
         self.speakers = speakers
         self.overrides = overrides
+        self.place_overrides = place_overrides or {}
 
     @staticmethod
     def key(label: str, text: str) -> tuple[str, str]:
@@ -1031,8 +1035,9 @@ class _Corrections:
 
     @classmethod
     def of(cls, meeting: Meeting) -> _Corrections:
-        speakers_, overrides = {}, {}
-        for utterance in meeting.utterances.prefetch_related("overrides").select_related("speaker"):
+        speakers_, overrides, place_overrides = {}, {}, {}
+        utterances = meeting.utterances.prefetch_related("overrides", "place_overrides")
+        for utterance in utterances.select_related("speaker"):
             key = cls.key(utterance.speaker_label, utterance.text)
             if utterance.speaker is None or utterance.speaker.unidentified_in_id is None:
                 speakers_[key] = utterance.speaker_id
@@ -1045,7 +1050,16 @@ class _Corrections:
                 }
                 for o in utterance.overrides.all()
             ]
-        return cls(speakers_, overrides)
+            place_overrides[key] = [
+                {
+                    "place_id": o.place_id,
+                    "applies": o.applies,
+                    "note": o.note,
+                    "created_by_id": o.created_by_id,
+                }
+                for o in utterance.place_overrides.all()
+            ]
+        return cls(speakers_, overrides, place_overrides)
 
     def restore(self, utterances: list[Utterance], chosen: set[str]) -> tuple[int, int]:
         """Re-apply what still fits; how many corrections were kept and how many dropped."""
@@ -1062,7 +1076,14 @@ class _Corrections:
             for override in self.overrides[key]:
                 TopicOverride.objects.create(utterance=utterance, **override)
                 kept += 1
-        dropped = sum(len(v) for k, v in self.overrides.items() if k not in found)
+            for override in self.place_overrides.get(key, []):
+                PlaceOverride.objects.create(utterance=utterance, **override)
+                kept += 1
+        dropped = sum(
+            len(v) + len(self.place_overrides.get(k, []))
+            for k, v in self.overrides.items()
+            if k not in found
+        )
         return kept, dropped
 
 

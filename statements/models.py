@@ -11,6 +11,7 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from statements.links import validate_safe_url
@@ -459,6 +460,9 @@ class Utterance(models.Model):
         db_persist=True,
     )
     topics = models.ManyToManyField(Topic, through="Tagging", related_name="utterances", blank=True)
+    places = models.ManyToManyField(
+        "Place", through="PlaceTagging", related_name="utterances", blank=True
+    )
 
     class Meta:
         ordering = ["meeting", "sequence"]
@@ -585,6 +589,134 @@ class TopicOverride(models.Model):
     def __str__(self) -> str:
         verb = "add" if self.applies else "remove"
         return f"{verb} {self.topic} on {self.utterance_id}"
+
+
+class PlaceQuerySet(CountedByUtterancesQuerySet):
+    def with_turns(self) -> models.QuerySet:
+        """Each place with its number of utterances (`turns`), the most first, in one pass over
+        the taggings."""
+        turns = (
+            PlaceTagging.objects.filter(place=models.OuterRef("pk"))
+            .order_by()
+            .values("place")
+            .annotate(n=models.Count("*"))
+            .values("n")
+        )
+        return self.annotate(turns=Coalesce(models.Subquery(turns), 0)).order_by("-turns", "name")
+
+
+class Place(models.Model):
+    """A country, region or international organisation that utterances are about: one row per
+    place of the gazetteer (statements/places.py), which finds them in the text (place_tags.py)."""
+
+    class Kind(models.TextChoices):
+        COUNTRY = "country", "Country"
+        REGION = "region", "Region"
+        ORGANISATION = "organisation", "Organisation"
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    code = models.CharField(
+        max_length=2, blank=True, help_text="ISO 3166-1 alpha-2, for a country."
+    )
+
+    objects = PlaceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("statements:place", kwargs={"slug": self.slug})
+
+
+class PlaceTaggingQuerySet(models.QuerySet):
+    def places_by_utterance(self, utterance_ids: list[int]) -> dict[int, list[Place]]:
+        """Each of these utterances' places (their slug and name), by name, in one query."""
+        places: dict[int, list[Place]] = {}
+        taggings = (
+            self.filter(utterance_id__in=utterance_ids)
+            .order_by("place__name")
+            .values_list("utterance_id", "place_id", "place__slug", "place__name")
+        )
+        for utterance_id, pk, slug, name in taggings:
+            places.setdefault(utterance_id, []).append(Place(pk=pk, slug=slug, name=name))
+        return places
+
+
+class PlaceTagging(models.Model):
+    """An utterance tagged with a place, found by the gazetteer or added by hand, and the forms
+    that named it."""
+
+    class Source(models.TextChoices):
+        RULE = "rule", "Gazetteer"
+        MANUAL = "manual", "Added by hand"
+
+    # Each is looked up through the index that starts with it, placetagging_unique_pair and
+    # placetagging_place_utterance.
+    utterance = models.ForeignKey(
+        Utterance, on_delete=models.CASCADE, related_name="place_taggings", db_index=False
+    )
+    place = models.ForeignKey(
+        Place, on_delete=models.CASCADE, related_name="taggings", db_index=False
+    )
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.RULE)
+    matched = ArrayField(
+        models.CharField(max_length=100),
+        default=list,
+        blank=True,
+        help_text="The forms that named the place, as written (accents folded).",
+    )
+    mentions = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times the utterance names the place."
+    )
+
+    objects = PlaceTaggingQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["utterance", "place"], name="placetagging_unique_pair")
+        ]
+        indexes = [models.Index(fields=["place", "utterance"], name="placetagging_place_utterance")]
+
+    def __str__(self) -> str:
+        return f"{self.place} on {self.utterance_id}"
+
+    @property
+    def explanation(self) -> str:
+        if self.source == self.Source.MANUAL:
+            return "Added by an editor"
+        times = "once" if self.mentions == 1 else f"{self.mentions} times"
+        return f"Names it as {', '.join(self.matched)} ({times})"
+
+
+class PlaceOverride(models.Model):
+    """An editor's correction: this place is or is not what this utterance is about. Kept
+    through every retag; the gazetteer never undoes it."""
+
+    utterance = models.ForeignKey(
+        Utterance, on_delete=models.CASCADE, related_name="place_overrides"
+    )
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="overrides")
+    applies = models.BooleanField(help_text="Checked: add the place. Unchecked: remove it.")
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["utterance", "place"], name="placeoverride_unique_pair")
+        ]
+
+    def __str__(self) -> str:
+        verb = "add" if self.applies else "remove"
+        return f"{verb} {self.place} on {self.utterance_id}"
 
 
 class Upload(models.Model):

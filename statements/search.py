@@ -54,8 +54,8 @@ MARKED = re.compile(f"{START}(.*?){STOP}", re.DOTALL)
 @dataclass(frozen=True)
 class SearchParams:
     """What a search asks, validated: the words as typed; per facet, the values chosen, as the
-    index holds them (speaker, topic and meeting ids; countries, years, months, kinds as text);
-    a date range; the order and the page."""
+    index holds them (speaker, topic, place and meeting ids; countries, years, months, kinds as
+    text); a date range; the order and the page."""
 
     q: str = ""
     chosen: Mapping[str, tuple] = field(default_factory=dict)
@@ -329,6 +329,7 @@ FACETS = {
     "outlet": ("Reporter's outlet", False, True),
     "country": ("Country", False, True),
     "topic": ("Topic", False, False),
+    "place": ("Place", False, True),
     "year": ("Year", True, False),
     "month": ("Month", True, False),
     "meeting": ("Meeting", False, True),
@@ -341,7 +342,7 @@ IGNORED_BY = {"year": {"year", "month"}}
 # reporters, moderators and audiences whose turns match too (index field, value).
 COUNTED_OVER = {"speaker": ("speaker_kind", "official")}
 # Facets whose values are whole numbers in the index (the others are text).
-NUMBERED = {"speaker", "topic", "meeting", "year"}
+NUMBERED = {"speaker", "topic", "place", "meeting", "year"}
 DATES = "dates"  # the date range's filter, which no facet ignores
 NAMED_SPEAKERS = "named"  # speakers named with speaker:, which no facet ignores either
 
@@ -520,6 +521,7 @@ def name_facets(counts: Counts, params: SearchParams, wanted: Collection[str]) -
         "speaker": named.get("speaker", {}),
         "country": {v: (v, v) for v in by_facet.get("country", {})},
         "topic": named.get("topic", {}),
+        "place": named.get("place", {}),
         "year": {v: (v, v) for v in by_facet.get("year", {})},
         "month": {
             month: (month, f"{calendar.month_abbr[int(month[5:])]} {month[:4]}")
@@ -570,6 +572,7 @@ def name_facets(counts: Counts, params: SearchParams, wanted: Collection[str]) -
 NAMED = {
     "speaker": "SELECT 'speaker', id, slug, name, NULL::date, '', '' FROM statements_speaker",
     "topic": "SELECT 'topic', id, slug, name, NULL::date, '', '' FROM statements_topic",
+    "place": "SELECT 'place', id, slug, name, NULL::date, '', '' FROM statements_place",
     "meeting": "SELECT 'meeting', id, slug, '', date, kind, location FROM statements_meeting",
 }
 

@@ -24,11 +24,12 @@ of them (tantivy's columnar "fast fields"). The index is a directory, one per da
 - Readers (one `Index` per process) reload when the index's meta.json changed on disk.
 
 An index made for another database (or one whose database was created anew) is rebuilt, as is
-a missing one.
+a missing one and one made with other fields (`SCHEMA_VERSION`: a facet added since).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -82,8 +83,7 @@ class IndexField:
     - "keyword": a string taken whole, indexed and fast (a country, a kind);
     - "number": a whole number, fast only (a sort key, a date's day, a word count).
 
-    A new facet is one more line in FIELDS, e.g.
-    `IndexField("place", "ARRAY(SELECT ... WHERE ... = u.id)", "ids")`.
+    A new facet is one more line in FIELDS, as the places are.
     """
 
     name: str
@@ -121,6 +121,11 @@ FIELDS = (
     IndexField(
         "topic",
         "ARRAY(SELECT t.topic_id FROM statements_tagging AS t WHERE t.utterance_id = u.id)",
+        "ids",
+    ),
+    IndexField(
+        "place",
+        "ARRAY(SELECT t.place_id FROM statements_placetagging AS t WHERE t.utterance_id = u.id)",
         "ids",
     ),
     IndexField("day", DAY, "number"),
@@ -238,11 +243,22 @@ def searcher() -> tantivy.Searcher:
     return opened[0].searcher()
 
 
+# What the index's fields are: an index made with other fields (before a facet was added) cannot
+# be opened with these, and is rebuilt.
+SCHEMA_VERSION = hashlib.sha1(
+    json.dumps([TEXT, ANALYZER, [(f.name, f.kind) for f in FIELDS]]).encode()
+).hexdigest()[:12]
+
+
 def _made_for(directory: Path) -> str | None:
+    """The database the index was made for, if it was made with these fields."""
     try:
-        return json.loads((directory / MADE_FOR).read_text())["database"]
-    except (FileNotFoundError, ValueError, KeyError):
+        made = json.loads((directory / MADE_FOR).read_text())
+    except (FileNotFoundError, ValueError):
         return None
+    if not isinstance(made, dict) or made.get("schema") != SCHEMA_VERSION:
+        return None
+    return made.get("database")
 
 
 def _identity(cursor) -> str:
@@ -366,7 +382,13 @@ def _rebuild_locked(cursor, directory: Path) -> int:
     cursor.execute("SET LOCAL work_mem = '64MB'")
     identity = _identity(cursor)
     (directory / MADE_FOR).unlink(missing_ok=True)
-    index = _index(directory)
+    try:
+        index = _index(directory)
+    except ValueError:  # made with other fields: its files go, and it is made anew
+        for old in directory.iterdir():
+            if old.is_file():
+                old.unlink()
+        index = _index(directory)
     writer = index.writer(WRITER_HEAP, 0)
     count = 0
     pieces = Counter()  # the texts' pieces between spaces, by how many utterances have them
@@ -388,7 +410,8 @@ def _rebuild_locked(cursor, directory: Path) -> int:
         for word in set(WORD.findall(piece)):
             words[word] += documents
     _write_words(cursor, words, replace=True)
-    (directory / MADE_FOR).write_text(json.dumps({"database": identity}))
+    made = {"database": identity, "schema": SCHEMA_VERSION}
+    (directory / MADE_FOR).write_text(json.dumps(made))
     return count
 
 

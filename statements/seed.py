@@ -1,4 +1,4 @@
-"""The registry and topics of statements/data, seeded into a new archive once.
+"""The registry, topics and places of statements/data, seeded into a new archive once.
 
 They were seeded by migrations (0002, 0006, 0021), which run on every new database, including
 one a dump is about to be loaded into: `loaddata` then updated the rows it held and left the
@@ -27,6 +27,7 @@ from statements.models import (
     SpeakerRole,
     Topic,
 )
+from statements.place_tags import add_places
 from statements.speakers import label_key
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -35,7 +36,7 @@ DATA = Path(__file__).resolve().parent / "data"
 def seed() -> list[str]:
     """Seed the data sets not yet seeded; their names."""
     done = []
-    for name, apply in (("registry", _registry), ("topics", _topics)):
+    for name, apply in (("registry", _registry), ("topics", _topics), ("places", add_places)):
         with transaction.atomic():
             _, new = Seeding.objects.get_or_create(name=name)
             if new:

@@ -16,7 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from statements.models import Meeting, Speaker, Utterance
+from statements.models import Meeting, Place, Speaker, Utterance
 
 # Stand-ins reversed into a URL's pattern, then replaced by each object's values.
 MARKS = {"slug": "slug-mark-0x", "pk": 987654321, "sequence": 987654322}
@@ -66,6 +66,13 @@ class TopicRefSerializer(LinksMixin, serializers.Serializer):
     url = serializers.SerializerMethodField()
 
 
+class PlaceRefSerializer(LinksMixin, serializers.Serializer):
+    page_name, api_name = "statements:place", "api:place"
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    url = serializers.SerializerMethodField()
+
+
 class MeetingRefSerializer(LinksMixin, serializers.Serializer):
     """A meeting as a result names it."""
 
@@ -96,7 +103,7 @@ class SpeakerRefSerializer(LinksMixin, serializers.Serializer):
 
 class UtteranceSerializer(serializers.Serializer):
     """One speaker's turn, whole: its text, who said it (the label as the source gave it beside
-    the person it was resolved to), where and when, and its topics."""
+    the person it was resolved to), where and when, its topics and its places."""
 
     id = serializers.IntegerField()
     permalink = serializers.SerializerMethodField()
@@ -113,8 +120,11 @@ class UtteranceSerializer(serializers.Serializer):
     via_interpreter = serializers.BooleanField()
     word_count = serializers.IntegerField()
     topics = TopicRefSerializer(many=True, source="topic_list")
-    # Places, once they land: a PlaceRefSerializer(many=True, source="place_list"), filled as
-    # `api.prepared()` fills the topics.
+    places = PlaceRefSerializer(
+        many=True,
+        source="place_list",
+        help_text="The countries, regions and organisations the turn names.",
+    )
     text = serializers.CharField(help_text="The turn's paragraphs, separated by blank lines.")
 
     @extend_schema_field(OpenApiTypes.URI)
@@ -299,6 +309,27 @@ class TopicSerializer(LinksMixin, serializers.Serializer):
 class TopicListSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     results = TopicSerializer(many=True)
+
+
+class PlaceSerializer(LinksMixin, serializers.Serializer):
+    page_name, api_name = "statements:place", "api:place"
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Place.Kind.choices)
+    code = serializers.CharField(help_text="ISO 3166-1 alpha-2, for a country; else empty.")
+    turns = serializers.IntegerField(help_text="How many utterances are about it.")
+    url = serializers.SerializerMethodField()
+    api_url = serializers.SerializerMethodField()
+    search_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_search_url(self, obj) -> str:
+        return absolute(self, f"{reverse('api:search')}?place={obj.slug}")
+
+
+class PlaceListSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = PlaceSerializer(many=True)
 
 
 class UtteranceDetailSerializer(UtteranceSerializer):

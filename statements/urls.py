@@ -17,6 +17,8 @@ urlpatterns = [
     path("speakers/<slug:slug>/", views.speaker, name="speaker"),
     path("topics/", views.topics, name="topics"),
     path("topics/<slug:slug>/", views.topic, name="topic"),
+    path("places/", views.places, name="places"),
+    path("places/<slug:slug>/", views.place, name="place"),
 ]
 
 # /api/ (archive/urls.py gives these the namespace "api").
@@ -29,6 +31,8 @@ api_patterns = (
         path("speakers/<slug:slug>", api.SpeakerDetail.as_view(), name="speaker"),
         path("topics", api.TopicList.as_view(), name="topics"),
         path("topics/<slug:slug>", api.TopicDetail.as_view(), name="topic"),
+        path("places", api.PlaceList.as_view(), name="places"),
+        path("places/<slug:slug>", api.PlaceDetail.as_view(), name="place"),
         path("utterances/<int:pk>", api.UtteranceDetail.as_view(), name="utterance"),
         path("search", api.Search.as_view(), name="search"),
         path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),

@@ -38,7 +38,8 @@ from statements.filters import (
     archive_version,
     meeting_choices,
 )
-from statements.models import Meeting, Speaker, Tagging, Topic, Utterance
+from statements.models import Meeting, Place, PlaceTagging, Speaker, Tagging, Topic, Utterance
+from statements.places import gazetteer
 from statements.search_index import fold
 
 MAX_PAGE = 10_000
@@ -78,6 +79,9 @@ def home(request):
         "title": "Search",
     }
     if results is not None:
+        places = PlaceTagging.objects.places_by_utterance([h.utterance.pk for h in results.hits])
+        for hit in results.hits:
+            hit.utterance.place_list = places.get(hit.utterance.pk, [])
         context["facets"] = [results.facets[name] for name in LISTED_FACETS]
         context["active_filters"] = _chips(filterset, results)
         context["kept_for_filters"] = _kept_for_filters(request, results)
@@ -130,6 +134,7 @@ LISTED_PARAMETERS = (
     "speaker",
     "country",
     "topic",
+    "place",
     "speaker_kind",
     "outlet",
     "year",
@@ -199,6 +204,7 @@ def _search_title(data: dict, results: search_.Results) -> str:
         ("by", chosen("speaker")),
         ("from", chosen("country")),
         ("on", chosen("topic")),
+        ("about", chosen("place")),
         ("in", chosen("meeting")),
         ("in", chosen("month") or chosen("year")),
     ]
@@ -277,6 +283,7 @@ LISTED_FACETS = [
     "speaker",
     "country",
     "topic",
+    "place",
     "speaker_kind",
     "outlet",
     "meeting",
@@ -353,7 +360,13 @@ def meeting(request, slug):
     utterances = (
         meeting.utterances.order_by("sequence")
         .select_related("speaker")
-        .prefetch_related(Prefetch("taggings", queryset=Tagging.objects.select_related("topic")))
+        .prefetch_related(
+            Prefetch("taggings", queryset=Tagging.objects.select_related("topic")),
+            Prefetch(
+                "place_taggings",
+                queryset=PlaceTagging.objects.select_related("place").order_by("place__name"),
+            ),
+        )
     )[first - 1 : first - 1 + per_page]
     participants = Speaker.objects.counted(meeting=meeting).annotate(
         held_role=Func(
@@ -361,6 +374,7 @@ def meeting(request, slug):
         )
     )
     topics = Topic.objects.counted(meeting=meeting)
+    places = Place.objects.counted(meeting=meeting)[:PLACES_SHOWN]
     search = request.GET.get("search", "")
     return render(
         request,
@@ -380,9 +394,14 @@ def meeting(request, slug):
             },
             "participants": participants,
             "topics": topics,
+            "places": places,
             "back": _back_to_search(request),
         },
     )
+
+
+# A meeting's page lists the places its turns speak of most.
+PLACES_SHOWN = 15
 
 
 def transcript_url(utterance: Utterance, search: str = "") -> str:
@@ -422,6 +441,10 @@ def utterance(request, slug, sequence):
         Utterance.objects.select_related("meeting__publisher", "speaker").prefetch_related(
             "speaker__roles",
             Prefetch("taggings", queryset=Tagging.objects.select_related("topic")),
+            Prefetch(
+                "place_taggings",
+                queryset=PlaceTagging.objects.select_related("place").order_by("place__name"),
+            ),
         ),
         meeting__slug=slug,
         sequence=sequence,
@@ -663,6 +686,57 @@ def speakers(request):
             ),
         },
     )
+
+
+def place(request, slug):
+    """A place: how much the archive speaks of it, when, who and in which meetings, and the
+    forms of its name that the gazetteer finds."""
+    place = get_object_or_404(Place, slug=slug)
+    results = _search_for({"place": [place.slug]}, ["year", "speaker", "meeting", "topic"])
+    facets = results.facets
+    speakers = Speaker.objects.in_bulk(
+        [v.value for v in facets["speaker"].values], field_name="slug"
+    )
+    for value in facets["speaker"].values:
+        speakers[value.value].turns = value.count
+    about = {v.value: v.count for v in facets["meeting"].values[:10]}
+    listed = Meeting.objects.listed().in_bulk(list(about), field_name="slug")
+    meetings = sorted(listed.values(), key=lambda m: (-about[m.slug], -m.date.toordinal(), m.title))
+    for meeting in meetings:
+        meeting.about_it = about[meeting.slug]
+        meeting.share = round(100 * meeting.about_it / meeting.turns) if meeting.turns else 0
+    return render(
+        request,
+        "statements/place.html",
+        {
+            "place": place,
+            "found_as": gazetteer().by_slug.get(place.slug),
+            "total": results.total,
+            "years": _year_chart(facets["year"]),
+            "speakers": [speakers[v.value] for v in facets["speaker"].values][:10],
+            "meetings": meetings,
+            "topics": facets["topic"].values[:10],
+        },
+    )
+
+
+def places(request):
+    """Every place with how many utterances are about it, by kind; those never named last."""
+    by_kind = {kind: [] for kind, _ in Place.Kind.choices}
+    for listed in Place.objects.with_turns():
+        by_kind.setdefault(listed.kind, []).append(listed)
+    kinds = [
+        {"name": label_plural, "kind": kind, "places": by_kind.get(kind, [])}
+        for kind, label_plural in PLACE_KINDS
+    ]
+    return render(request, "statements/places.html", {"kinds": kinds})
+
+
+PLACE_KINDS = (
+    (Place.Kind.COUNTRY, "Countries"),
+    (Place.Kind.ORGANISATION, "Organisations"),
+    (Place.Kind.REGION, "Regions"),
+)
 
 
 def topics(request):

@@ -21,6 +21,7 @@ def test_the_root_links_to_every_endpoint_the_docs_and_the_feeds(client):
         "meetings",
         "speakers",
         "topics",
+        "places",
         "search",
         "utterance",
         "openapi",

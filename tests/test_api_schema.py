@@ -69,6 +69,8 @@ def test_the_schema_has_every_endpoint():
         "/api/speakers/{slug}",
         "/api/topics",
         "/api/topics/{slug}",
+        "/api/places",
+        "/api/places/{slug}",
         "/api/utterances/{id}",
         "/api/search",
     }

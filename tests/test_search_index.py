@@ -16,6 +16,7 @@ from statements import search_index, topics
 from statements.ingest import MeetingInfo, ingest, merge_speakers, split_alias
 from statements.models import (
     Meeting,
+    PlaceTagging,
     SearchOutbox,
     Speaker,
     SpeakerAlias,
@@ -71,6 +72,8 @@ def assert_in_step() -> None:
     assert indexed() == recorded()
     topics_ = Counter(str(t) for t in Tagging.objects.values_list("topic", flat=True))
     assert counted("topic") == topics_
+    places = Counter(str(p) for p in PlaceTagging.objects.values_list("place", flat=True))
+    assert counted("place") == places
     countries = Counter(
         Utterance.objects.exclude(speaker__country="").values_list("speaker__country", flat=True)
     )
@@ -186,7 +189,7 @@ def test_a_truncated_archive_empties_the_index(seeded):
 
 
 def test_the_database_holds_the_outbox_sql_file_s_definitions():
-    migration = import_module("statements.migrations.0025_search_index")
+    migration = import_module("statements.migrations.0027_places")
     sql = SQL_FILE.read_text()
     assert migration.OUTBOX.strip() == sql.strip()
     bodies = dict(
@@ -214,3 +217,20 @@ def test_the_models_and_the_migrations_agree():
 @pytest.fixture
 def archive(db):
     return [ingest(path.read_text(encoding="utf-8"), sample_info(path)) for path in sample_paths()]
+
+
+def test_an_index_made_with_other_fields_is_made_anew(archive):
+    """A facet added since the index was made (the places): the old index cannot be opened with
+    the new fields, and the first search rebuilds it rather than failing."""
+    search_index.sync()
+    directory = search_index.path()
+    for old in directory.iterdir():
+        old.unlink()
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("words")
+    tantivy.Index(builder.build(), str(directory)).writer(15_000_000, 1).commit()
+    with connection.cursor() as cursor:
+        identity = search_index._identity(cursor)
+    (directory / search_index.MADE_FOR).write_text(f'{{"database": "{identity}"}}')
+    assert search_index.pending()
+    assert_in_step()

@@ -393,6 +393,10 @@ def test_an_editor_corrects_a_topic_on_one_utterance_in_the_admin(client, editor
         "overrides-0-topic": arms.pk,
         "overrides-0-applies": "",
         "overrides-0-note": "passing mention",
+        "place_taggings-TOTAL_FORMS": "0",
+        "place_taggings-INITIAL_FORMS": "0",
+        "place_overrides-TOTAL_FORMS": "0",
+        "place_overrides-INITIAL_FORMS": "0",
     }
     if utterance.via_interpreter:
         form["via_interpreter"] = "on"

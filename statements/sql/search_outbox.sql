@@ -2,8 +2,9 @@
 -- utterance's search document holds puts the utterance's id in statements_searchoutbox, in the
 -- writing transaction itself, and search_index.sync() applies it to the index after the commit.
 -- Statement-level triggers with transition tables: a COPY of 10,000 utterances or a retag of a
--- batch is one INSERT ... SELECT here, not one a row. Migration 0025 created these; a test
--- checks that the database holds this file's definitions.
+-- batch is one INSERT ... SELECT here, not one a row. Migration 0025 created these, migration
+-- 0027 added the place taggings' triggers; a test checks that the database holds this file's
+-- definitions.
 
 -- Utterances written, changed or deleted: their own ids.
 CREATE OR REPLACE FUNCTION search_outbox_utterance() RETURNS trigger
@@ -27,7 +28,7 @@ BEGIN
 END
 $function$;
 
--- Taggings added, changed or removed: their utterances' topics.
+-- Taggings added, changed or removed: their utterances' topics (or places).
 CREATE OR REPLACE FUNCTION search_outbox_tagging() RETURNS trigger
 LANGUAGE plpgsql AS $function$
 BEGIN
@@ -98,6 +99,19 @@ CREATE TRIGGER search_outbox_updated AFTER UPDATE ON statements_tagging
     FOR EACH STATEMENT EXECUTE FUNCTION search_outbox_tagging();
 DROP TRIGGER IF EXISTS search_outbox_deleted ON statements_tagging;
 CREATE TRIGGER search_outbox_deleted AFTER DELETE ON statements_tagging
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION search_outbox_tagging();
+
+DROP TRIGGER IF EXISTS search_outbox_inserted ON statements_placetagging;
+CREATE TRIGGER search_outbox_inserted AFTER INSERT ON statements_placetagging
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION search_outbox_tagging();
+DROP TRIGGER IF EXISTS search_outbox_updated ON statements_placetagging;
+CREATE TRIGGER search_outbox_updated AFTER UPDATE ON statements_placetagging
+    REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION search_outbox_tagging();
+DROP TRIGGER IF EXISTS search_outbox_deleted ON statements_placetagging;
+CREATE TRIGGER search_outbox_deleted AFTER DELETE ON statements_placetagging
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION search_outbox_tagging();
 
