@@ -1,5 +1,5 @@
 """Atom feeds of the newest utterances: of any search (`/feeds/search.atom?` with the search's
-parameters: "fentanyl" from Mexico's foreign ministry), of a speaker and of a topic.
+parameters: "fentanyl" from Mexico's foreign ministry), of a speaker, a topic and a place.
 
 Each entry is one utterance, newest first (by the meeting's date, then in transcript order): its
 speaker and the first words as the title, the whole turn as the summary, its permalink as link
@@ -23,7 +23,7 @@ from django.utils.html import escape
 
 from statements import search, search_index
 from statements.filters import UtteranceFilter
-from statements.models import Speaker, Tagging, Topic, Utterance
+from statements.models import Place, Speaker, Tagging, Topic, Utterance
 
 ENTRIES = 50
 # What XML 1.0 cannot hold (a search's words may have it, a transcript rarely): left out.
@@ -187,4 +187,18 @@ class TopicFeed(UtteranceFeed):
             link=topic.get_absolute_url(),
             feed_url=request.path,
             utterances=newest(_params({"topic": [topic.slug]})),
+        )
+
+
+class PlaceFeed(UtteranceFeed):
+    """`/feeds/places/SLUG.atom`: the newest utterances about a place."""
+
+    def get_object(self, request, slug: str) -> Subject:
+        place = get_object_or_404(Place, slug=slug)
+        return Subject(
+            title=place.name,
+            subtitle=f"The newest utterances about {place.name}.",
+            link=place.get_absolute_url(),
+            feed_url=request.path,
+            utterances=newest(_params({"place": [place.slug]})),
         )

@@ -47,6 +47,7 @@ feed_patterns = (
         path("search.atom", feeds.SearchFeed(), name="search"),
         path("speakers/<slug:slug>.atom", feeds.SpeakerFeed(), name="speaker"),
         path("topics/<slug:slug>.atom", feeds.TopicFeed(), name="topic"),
+        path("places/<slug:slug>.atom", feeds.PlaceFeed(), name="place"),
     ],
     "feeds",
 )

@@ -1,9 +1,9 @@
-"""Atom feeds per search, speaker and topic, read by a feed parser as a feed reader would."""
+"""Atom feeds per search, speaker, topic and place, read by a feed parser as a feed reader would."""
 
 import feedparser
 import pytest
 
-from statements.models import Speaker, Utterance
+from statements.models import Place, Speaker, Utterance
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +48,19 @@ def test_a_speaker_feed_and_a_topic_feed(client, archive):
     assert all("Arms trafficking" in {t.term for t in entry.tags} for entry in topic.entries)
 
 
+def test_a_place_feed_holds_the_newest_turns_about_it(client, archive):
+    mexico = Place.objects.get(slug="mexico")
+    feed = read(client, "/feeds/places/mexico.atom")
+    assert feed.feed.title.startswith("Mexico")
+    about = Utterance.objects.filter(places=mexico)
+    assert len(feed.entries) == min(50, about.count()) > 0
+    permalinks = {f"http://testserver{u.get_absolute_url()}" for u in about}
+    assert {entry.link for entry in feed.entries} <= permalinks
+    dates = [entry.updated_parsed for entry in feed.entries]
+    assert dates == sorted(dates, reverse=True)
+    assert client.get("/feeds/places/atlantis.atom").status_code == 404
+
+
 def test_a_feed_of_a_bad_search_is_a_400_and_of_no_one_a_404(client, archive):
     response = client.get("/feeds/search.atom?year=1066")
     assert response.status_code == 400
@@ -61,6 +74,7 @@ def test_a_feed_of_a_bad_search_is_a_400_and_of_no_one_a_404(client, archive):
         ("/?q=fentanyl", "/feeds/search.atom?q=fentanyl"),
         ("/speakers/antony-j-blinken/", "/feeds/speakers/antony-j-blinken.atom"),
         ("/topics/arms-trafficking/", "/feeds/topics/arms-trafficking.atom"),
+        ("/places/mexico/", "/feeds/places/mexico.atom"),
     ],
 )
 def test_results_speaker_and_topic_pages_link_their_feed(client, archive, page, feed):
