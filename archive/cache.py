@@ -84,7 +84,7 @@ def keeps(request: HttpRequest) -> bool:
     """Whether this request's page may be kept and shared: an anonymous reader's GET of a kept
     path. Staff (a session), a reader with a message waiting or just after a write see theirs."""
     return (
-        settings.PAGE_CACHE_SECONDS > 0
+        settings.SEARCH_CACHE_SECONDS > 0
         and request.method == "GET"
         and request.path in KEPT_PATHS
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
@@ -103,7 +103,7 @@ def page_key(request: HttpRequest) -> str:
 
 class AnonymousSearchPages:
     """Middleware: the pages of searches anonymous readers ask for, kept whole for
-    PAGE_CACHE_SECONDS and until the archive changes. Only a complete 200 that sets no cookie is
+    SEARCH_CACHE_SECONDS and until the archive changes. Only a complete 200 that sets no cookie is
     kept; what later middleware adds (the Content-Security-Policy, security headers) is added to
     a kept page as to a new one."""
 
@@ -124,6 +124,7 @@ class AnonymousSearchPages:
             return response
         response = self.get_response(request)
         if response.status_code == 200 and not response.streaming and not response.cookies:
-            cache.set(key, (list(response.items()), response.content), settings.PAGE_CACHE_SECONDS)
+            kept = (list(response.items()), response.content)
+            cache.set(key, kept, settings.SEARCH_CACHE_SECONDS)
             response[CACHE_HEADER] = "miss"
         return response

@@ -385,5 +385,6 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
-# Seconds a page of search results is kept for anonymous readers (0: pages are not kept).
-PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+# Seconds anonymous readers' pages of searches, and searches' facet counts, are kept (0: neither
+# is kept).
+SEARCH_CACHE_SECONDS = int(os.environ.get("SEARCH_CACHE_SECONDS", "300"))

@@ -32,6 +32,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import tantivy
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connections, router
 from django.utils.html import escape
@@ -168,11 +169,11 @@ def run(params: SearchParams, facets: Collection[str] | None = None) -> Results:
     total, ids = find(searcher, words.query, filters, sort, params.page, params.page_size)
     if params.page > 1 and (params.page - 1) * params.page_size >= total:
         raise PageOutOfRange(f"There is no page {params.page}: this search has {total} results.")
-    counts = cache.get_or_set(
-        counted_key,
-        lambda: count_facets(searcher, words.query, filters, params, wanted),
-        timeout=COUNTS_KEPT,
-    )
+    counts = cache.get(counted_key) if settings.SEARCH_CACHE_SECONDS else None
+    if counts is None:
+        counts = count_facets(searcher, words.query, filters, params, wanted)
+        if settings.SEARCH_CACHE_SECONDS:
+            cache.set(counted_key, counts, settings.SEARCH_CACHE_SECONDS)
     utterances = fetch_hits(ids)
     return Results(
         hits=[Hit(u, snippet(u.text, words.marks)) for u in utterances],
@@ -188,10 +189,6 @@ def run(params: SearchParams, facets: Collection[str] | None = None) -> Results:
             else None
         ),
     )
-
-
-# Seconds a search's facet counts are kept (in the cache, and while the index is unchanged).
-COUNTS_KEPT = 600
 
 
 def _counts_key(params: SearchParams, wanted: Collection[str], named: Mapping) -> str:

@@ -39,7 +39,7 @@ class Site:
             "DATABASE_URL": self.primary.url("archive"),
             "SEARCH_INDEX_DIR": str(root / "search-index"),
             "DEBUG": "true",  # static files without collectstatic
-            "PAGE_CACHE_SECONDS": "0",  # every search runs, on the replica
+            "SEARCH_CACHE_SECONDS": "0",  # every search runs, on the replica
             "REDIS_URL": "",
             "REPLICA_RETRY_SECONDS": "1",
         }
