@@ -56,7 +56,7 @@ def _run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(_owned(command), check=True, capture_output=True, text=True, **kwargs)
 
 
-def _give(path: Path) -> None:
+def give(path: Path) -> None:
     if os.geteuid() == 0:
         shutil.chown(path, OWNER, OWNER)
 
@@ -209,7 +209,7 @@ def start_pgbouncer(cluster: Cluster, root: Path, pool_size: int = 4) -> Pooler:
         f"logfile = {log}\npidfile = {directory / 'pgbouncer.pid'}\n"
     )
     for path in (directory, *directory.iterdir()):
-        _give(path)
+        give(path)
     process = subprocess.Popen(
         _owned([PGBOUNCER, str(directory / "pgbouncer.ini")]),
         stdout=subprocess.DEVNULL,
@@ -231,15 +231,14 @@ def start_pgbouncer(cluster: Cluster, root: Path, pool_size: int = 4) -> Pooler:
 def scratch() -> Iterator[Path]:
     """A temporary directory the clusters in it are stopped and deleted with."""
     root = Path(tempfile.mkdtemp(prefix="archive-clusters-"))
-    _give(root)
+    give(root)
     clusters: list[Path] = []
     try:
         yield root
     finally:
-        _stop_pgbouncer(root / "pgbouncer")
-        for directory in root.iterdir():
-            if (directory / "postmaster.pid").exists():
-                clusters.append(directory)
+        for pidfile in root.glob("**/pgbouncer.pid"):
+            _stop_pgbouncer(pidfile.parent)
+        clusters.extend(pidfile.parent for pidfile in root.glob("**/postmaster.pid"))
         for directory in clusters:
             subprocess.run(
                 _owned([str(PG_BIN / "pg_ctl"), "-D", str(directory), "-m", "immediate", "stop"]),
