@@ -474,6 +474,7 @@ def load_both(archive: Archive, known: Known, clients: int, seconds: float, log:
     ):
         server = Server(archive.env(**extra), log)
         try:
+            server.get("/?q=security")  # a worker's first search reads what it keeps after
             figures[name] = load(server, known, clients, seconds, warmup)
             figures[name]["cache"] = (
                 "none" if name == "without_cache" else ("redis" if shared else "local memory")
@@ -618,8 +619,8 @@ def replica_down(archive: Archive, root: Path, log: Path) -> dict:
         server.close()
 
 
-def faults(root: Path, utterances: int, log: Path) -> dict:
-    archive = new_archive(root)
+def faults(archive: Archive, root: Path, utterances: int, log: Path) -> dict:
+    """Last of the parts on the throwaway archive: its database is stopped and started."""
     figures = {"ingest_killed": kill_mid_ingest(archive, root, utterances)}
     figures["database_restart"] = database_restart(archive, log)
     figures["replica_down"] = replica_down(archive, root, log)
@@ -772,9 +773,8 @@ def browse(server: Server, start_paths: list[str], max_pages: int, seconds: floa
     }
 
 
-def security(root: Path, log: Path, max_pages: int, seconds: float) -> dict:
+def security(archive: Archive, root: Path, log: Path, max_pages: int, seconds: float) -> dict:
     deploy = check_deploy()
-    archive = new_archive(root)
     folder = root / "xss"
     folder.mkdir()
     payloads = write_xss_transcripts(folder)
@@ -824,7 +824,7 @@ def security(root: Path, log: Path, max_pages: int, seconds: float) -> dict:
 @dataclass
 class Sizes:
     fuzz_requests: int = 10_000
-    fuzz_seconds: float = 900
+    fuzz_seconds: float = 600
     clients: int = 50
     load_seconds: float = 60
     ingest_utterances: int = 3_000
@@ -833,53 +833,70 @@ class Sizes:
     parts: list[str] = field(default_factory=lambda: list(PARTS))
 
 
-@contextmanager
-def served_archive(database: str | None, root: Path) -> Iterator[Archive]:
-    if database:
-        yield Archive(database, Path(os.environ.get("SEARCH_INDEX_DIR", ROOT / "search-index")))
-    else:
-        archive = new_archive(root / "served")
-        yield archive
-
-
 def run(sizes: Sizes, database: str | None = None) -> dict:
+    """The parts asked for. Security, faults, and fuzz and load without `database`, share one
+    throwaway archive: security first (its payloads are then fuzzed too), faults last."""
     if reason := clusters.missing():
         raise SystemExit(f"bench.figures needs throwaway PostgreSQL clusters: {reason}")
-    collect_static()
     figures: dict = {}
+    spent: dict[str, float] = {}
+    began = time.monotonic()
+
+    @contextmanager
+    def timed(name: str) -> Iterator[None]:
+        started = time.monotonic()
+        yield
+        spent[name] = round(time.monotonic() - started, 1)
+
+    with timed("collectstatic"):
+        collect_static()
     with clusters.scratch() as root:
         log = root / "gunicorn.log"
+        throwaway: list[Archive] = []
+
+        def scratch_archive() -> Archive:
+            if not throwaway:
+                with timed("throwaway_archive"):
+                    throwaway.append(new_archive(root))
+            return throwaway[0]
+
+        if "security" in sizes.parts:
+            archive = scratch_archive()
+            with timed("security"):
+                figures["security"] = security(
+                    archive, root, log, sizes.browse_pages, sizes.browse_seconds
+                )
         if {"fuzz", "load"} & set(sizes.parts):
-            (root / "served").mkdir()
-            clusters.give(root / "served")
-            with served_archive(database, root) as archive:
-                known = Known.read(archive)
-                if "fuzz" in sizes.parts:
-                    server = Server(archive.env(SEARCH_CACHE_SECONDS="0"), log)
+            served = (
+                Archive(database, Path(os.environ.get("SEARCH_INDEX_DIR", ROOT / "search-index")))
+                if database
+                else scratch_archive()
+            )
+            known = Known.read(served)
+            if "fuzz" in sizes.parts:
+                with timed("fuzz"):
+                    server = Server(served.env(SEARCH_CACHE_SECONDS="0"), log)
                     try:
                         figures["fuzz"] = fuzz(
                             server, known, sizes.fuzz_requests, sizes.fuzz_seconds
                         )
                     finally:
                         server.close()
-                if "load" in sizes.parts:
+            if "load" in sizes.parts:
+                with timed("load"):
                     figures["load"] = load_both(
-                        archive, known, sizes.clients, sizes.load_seconds, log
+                        served, known, sizes.clients, sizes.load_seconds, log
                     )
-                if archive.cluster:
-                    archive.cluster.stop("immediate")
         if "faults" in sizes.parts:
-            (root / "faults").mkdir()
-            clusters.give(root / "faults")
-            figures["faults"] = faults(root / "faults", sizes.ingest_utterances, log)
-            clusters.Cluster(root / "faults" / "primary", 0).stop("immediate")
-        if "security" in sizes.parts:
-            (root / "security").mkdir()
-            clusters.give(root / "security")
-            figures["security"] = security(
-                root / "security", log, sizes.browse_pages, sizes.browse_seconds
-            )
-    figures["machine"] = {"cores": os.cpu_count(), "load_average_at_end": load_average()}
+            archive = scratch_archive()
+            with timed("faults"):
+                figures["faults"] = faults(archive, root, sizes.ingest_utterances, log)
+    spent["all"] = round(time.monotonic() - began, 1)
+    figures["run"] = {
+        "seconds": spent,
+        "cores": os.cpu_count(),
+        "load_average_at_end": load_average(),
+    }
     return figures
 
 
