@@ -9,9 +9,11 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from redis.exceptions import RedisError
 
+from archive.errors import unavailable
 from archive.routers import PIN_COOKIE
 
 log = logging.getLogger(__name__)
@@ -113,7 +115,10 @@ class AnonymousSearchPages:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not keeps(request):
             return self.get_response(request)
-        key = page_key(request)
+        try:
+            key = page_key(request)
+        except (OperationalError, InterfaceError) as error:
+            return unavailable(request, error)
         kept = cache.get(key)
         if kept is not None:
             headers, content = kept

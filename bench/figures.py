@@ -35,7 +35,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -562,68 +562,67 @@ def kill_mid_ingest(archive: Archive, root: Path, utterances: int) -> dict:
     }
 
 
-def database_restart(archive: Archive, log: Path) -> dict:
+def database_restart(archive: Archive, server: Server) -> dict:
     """The database stopped under a running server, then started: what the server answers
     while it is down, and how soon it answers again (the same server, not restarted)."""
-    server = Server(archive.env(DATABASE_CONNECT_TIMEOUT="2"), log, workers=2)
-    try:
-        assert server.get("/?q=security").status == 200
-        archive.cluster.stop()
-        down = [server.get(path, timeout=60) for path in ("/?q=security", "/api/search?q=x", "/")]
-        archive.cluster.start()
-        started = time.perf_counter()
-        recovered = None
-        while time.perf_counter() - started < 60:
-            if server.get("/?q=security").status == 200:
-                recovered = time.perf_counter() - started
-                break
-            time.sleep(0.05)
-        return {
-            "statuses_while_down": [reply.status for reply in down],
-            "retry_after_while_down": [reply.headers.get("retry-after") for reply in down],
-            "api_json_while_down": down[1]
-            .headers.get("content-type", "")
-            .startswith("application/json"),
-            "slowest_answer_while_down_ms": round(max(r.seconds for r in down) * 1000),
-            "recovered_after_start_seconds": recovered and round(recovered, 2),
-            "server_restarted": False,
-        }
-    finally:
-        server.close()
+    assert server.get("/?q=security").status == 200
+    archive.cluster.stop()
+    down = [server.get(path, timeout=60) for path in ("/?q=security", "/api/search?q=x", "/")]
+    archive.cluster.start()
+    started = time.perf_counter()
+    recovered = None
+    while time.perf_counter() - started < 60:
+        if server.get("/?q=security").status == 200:
+            recovered = time.perf_counter() - started
+            break
+        time.sleep(0.05)
+    return {
+        "statuses_while_down": [reply.status for reply in down],
+        "retry_after_while_down": [reply.headers.get("retry-after") for reply in down],
+        "api_json_while_down": down[1]
+        .headers.get("content-type", "")
+        .startswith("application/json"),
+        "slowest_answer_while_down_ms": round(max(r.seconds for r in down) * 1000),
+        "recovered_after_start_seconds": recovered and round(recovered, 2),
+        "server_restarted": False,
+    }
 
 
-def replica_down(archive: Archive, root: Path, log: Path) -> dict:
+def replica_down(archive: Archive, replica: clusters.Cluster, server: Server) -> dict:
+    """A server reading from a replica, and the replica stopped under it."""
+    paths = ["/?q=security", "/meetings/", "/api/search?q=president", "/speakers/"]
+    lags = [clusters.replay_lag(archive.cluster, replica) for _ in range(20)]
+    up = [server.get(path).status for path in paths]
+    replica.stop()
+    down = [server.get(path).status for path in paths * 3]
+    return {
+        "replay_lag_ms_median": round(statistics.median(lags) * 1000, 1),
+        "replay_lag_ms_max": round(max(lags) * 1000, 1),
+        "statuses_with_replica": dict(Counter(map(str, up))),
+        "statuses_replica_down": dict(Counter(map(str, down))),
+    }
+
+
+def faults(archive: Archive, root: Path, utterances: int, log: Path) -> dict:
+    """Last of the parts on the throwaway archive: its replica, then the database itself, are
+    stopped under one server."""
+    figures = {"ingest_killed": kill_mid_ingest(archive, root, utterances)}
     replica = clusters.new_replica(archive.cluster, root)
     server = Server(
         archive.env(
             DATABASE_REPLICA_URLS=replica.url("archive"),
             REPLICA_RETRY_SECONDS="5",
             SEARCH_CACHE_SECONDS="0",
+            DATABASE_CONNECT_TIMEOUT="2",
         ),
         log,
         workers=2,
     )
-    paths = ["/?q=security", "/meetings/", "/api/search?q=president", "/speakers/"]
     try:
-        lags = [clusters.replay_lag(archive.cluster, replica) for _ in range(20)]
-        up = [server.get(path).status for path in paths]
-        replica.stop()
-        down = [server.get(path).status for path in paths * 3]
-        return {
-            "replay_lag_ms_median": round(statistics.median(lags) * 1000, 1),
-            "replay_lag_ms_max": round(max(lags) * 1000, 1),
-            "statuses_with_replica": dict(Counter(map(str, up))),
-            "statuses_replica_down": dict(Counter(map(str, down))),
-        }
+        figures["replica_down"] = replica_down(archive, replica, server)
+        figures["database_restart"] = database_restart(archive, server)
     finally:
         server.close()
-
-
-def faults(archive: Archive, root: Path, utterances: int, log: Path) -> dict:
-    """Last of the parts on the throwaway archive: its database is stopped and started."""
-    figures = {"ingest_killed": kill_mid_ingest(archive, root, utterances)}
-    figures["database_restart"] = database_restart(archive, log)
-    figures["replica_down"] = replica_down(archive, root, log)
     figures["load_average"] = load_average()
     return figures
 
@@ -702,7 +701,9 @@ def check_deploy() -> dict:
     }
 
 
-def browse(server: Server, start_paths: list[str], max_pages: int, seconds: float) -> dict:
+def browse(
+    server: Server, start_paths: list[str], max_pages: int, seconds: float, browser=None
+) -> dict:
     """Every page reached from `start_paths` by its links (same site, up to `max_pages`) loaded
     in headless Chromium, and every link on it that would not navigate to a page (javascript:,
     data:, an anchor) clicked; the dialogs any of it opened, and the pages without a CSP."""
@@ -722,9 +723,11 @@ def browse(server: Server, start_paths: list[str], max_pages: int, seconds: floa
     queue = list(start_paths)
     clicked = 0
     deadline = time.monotonic() + seconds
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page()
+    with nullcontext() if browser else sync_playwright() as playwright:
+        launched = browser or playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        page = launched.new_page()
         page.set_default_timeout(10_000)
 
         def opened(dialog) -> None:
@@ -763,7 +766,9 @@ def browse(server: Server, start_paths: list[str], max_pages: int, seconds: floa
                     page.goto(base + path)
             page.mouse.move(5, 5)
             page.mouse.move(400, 300)
-        browser.close()
+        page.close()
+        if browser is None:
+            launched.close()
     return {
         "pages": len(seen),
         "odd_links_clicked": clicked,
@@ -773,7 +778,9 @@ def browse(server: Server, start_paths: list[str], max_pages: int, seconds: floa
     }
 
 
-def security(archive: Archive, root: Path, log: Path, max_pages: int, seconds: float) -> dict:
+def security(
+    archive: Archive, root: Path, log: Path, max_pages: int, seconds: float, browser=None
+) -> dict:
     deploy = check_deploy()
     folder = root / "xss"
     folder.mkdir()
@@ -786,7 +793,7 @@ def security(archive: Archive, root: Path, log: Path, max_pages: int, seconds: f
         text=True,
     )
     stored = archive.rows("SELECT count(*) FROM statements_meeting WHERE title LIKE 'Remarks %'")
-    server = Server(archive.env(), log, workers=3)
+    server = Server(archive.env(), log, workers=2)
     try:
         known = Known.read(archive)
         headers_missing = [
@@ -802,7 +809,7 @@ def security(archive: Archive, root: Path, log: Path, max_pages: int, seconds: f
         ]
         start = ["/", "/?q=alert", "/?q=script", "/meetings/", "/speakers/", "/topics/"]
         start += [f"/meetings/{quote(slug)}/" for slug in xss_meetings]
-        browsed = browse(server, start, max_pages, seconds)
+        browsed = browse(server, start, max_pages, seconds, browser)
     finally:
         server.close()
     return {
@@ -833,9 +840,10 @@ class Sizes:
     parts: list[str] = field(default_factory=lambda: list(PARTS))
 
 
-def run(sizes: Sizes, database: str | None = None) -> dict:
+def run(sizes: Sizes, database: str | None = None, browser=None) -> dict:
     """The parts asked for. Security, faults, and fuzz and load without `database`, share one
-    throwaway archive: security first (its payloads are then fuzzed too), faults last."""
+    throwaway archive: security first (its payloads are then fuzzed too), faults last. The
+    security part launches Chromium unless given a Playwright `browser` (a test's)."""
     if reason := clusters.missing():
         raise SystemExit(f"bench.figures needs throwaway PostgreSQL clusters: {reason}")
     figures: dict = {}
@@ -864,7 +872,7 @@ def run(sizes: Sizes, database: str | None = None) -> dict:
             archive = scratch_archive()
             with timed("security"):
                 figures["security"] = security(
-                    archive, root, log, sizes.browse_pages, sizes.browse_seconds
+                    archive, root, log, sizes.browse_pages, sizes.browse_seconds, browser
                 )
         if {"fuzz", "load"} & set(sizes.parts):
             served = (

@@ -12,20 +12,22 @@ pytestmark = pytest.mark.skipif(clusters.missing() is not None, reason=str(clust
 
 
 @pytest.fixture(scope="module")
-def measured():
+def measured(chromium):
     sizes = figures.Sizes(
         fuzz_requests=60,
         fuzz_seconds=60,
         clients=2,
         load_seconds=3,
-        ingest_utterances=500,
+        ingest_utterances=300,
         browse_pages=5,
         browse_seconds=60,
     )
     workers = os.environ.get("WEB_CONCURRENCY")
     os.environ["WEB_CONCURRENCY"] = "2"  # each server starts sooner
     try:
-        return figures.run(sizes)
+        measured = figures.run(sizes, browser=chromium)
+        print("bench.figures, tiny, seconds:", measured["run"]["seconds"])
+        return measured
     finally:
         if workers is None:
             del os.environ["WEB_CONCURRENCY"]
