@@ -167,3 +167,22 @@ def test_redis_url_chooses_the_cache(redis_url, backend):
         check=True,
     )
     assert shown.stdout.strip().splitlines()[-1] == backend
+
+
+def test_a_retagging_is_seen_at_once_in_kept_pages(client, archive):
+    from statements import topics
+    from statements.models import Topic
+
+    asked = {"q": "fentanyl", "facets": "topic", "facet_limit": "50"}
+    before = client.get("/api/search", asked).json()
+    assert client.get("/api/search", asked)[CACHE_HEADER] == "hit"
+    topic = Topic.objects.create(
+        name="Precursor chemicals", slug="precursors", terms=["fentanyl"], min_mentions=1
+    )
+    topics.retag(topic=topic)
+
+    after = client.get("/api/search", asked)
+    assert after[CACHE_HEADER] == "miss"
+    labels = {value["label"]: value["count"] for value in after.json()["facets"]["topic"]}
+    assert "Precursor chemicals" not in {value["label"] for value in before["facets"]["topic"]}
+    assert labels["Precursor chemicals"] == before["total"]
