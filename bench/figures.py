@@ -271,6 +271,7 @@ def public_paths(known: Known, rng: random.Random) -> list[str]:
         f"/api/utterances/{rng.choice([pk, 0, 2**62])}",
         "/api/search",
         "/api/openapi.json",
+        "/api/docs",
         "/feeds/search.atom",
         f"/feeds/speakers/{speaker}.atom",
         f"/feeds/topics/{topic}.atom",
