@@ -125,6 +125,9 @@ MIDDLEWARE = [
     # The read API, its feeds and trends: open to any origin, and answered 304 when unchanged.
     "archive.http.PublicReads",
     "archive.http.ConditionalReads",
+    # Replicas for anonymous reads, the primary for writes and staff; then kept pages of searches.
+    "archive.routers.PinAfterWrites",
+    "archive.cache.AnonymousSearchPages",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -202,6 +205,37 @@ _database_options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
 _database_options["options"] = (
     f"{_database_options.get('options', '')} -c statement_timeout={round(STATEMENT_TIMEOUT * 1000)}"
 ).strip()
+
+# Growing past one machine (README, "Scaling"). Behind pgbouncer in transaction mode
+# (DATABASE_POOLER=pgbouncer), consecutive transactions may run on different server connections:
+# no server-side cursors (Django's WITH HOLD cursors outlive a transaction), no prepared
+# statements (pgbouncer 1.18 does not track them), and no startup options (pgbouncer refuses
+# them: the statement timeout is then the role's, `ALTER ROLE ... SET statement_timeout`).
+DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "").strip()
+if DATABASE_POOLER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    _database_options["prepare_threshold"] = None
+    del _database_options["options"]
+# Read replicas, each a URL as DATABASE_URL is: public pages read from them, writes and staff go
+# to the primary (archive.routers).
+DATABASE_REPLICA_URLS = [
+    url.strip() for url in os.environ.get("DATABASE_REPLICA_URLS", "").split(",") if url.strip()
+]
+for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    _replica = dj_database_url.parse(
+        _url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True
+    )
+    _replica["OPTIONS"] = {**_replica.get("OPTIONS", {}), **_database_options}
+    _replica["DISABLE_SERVER_SIDE_CURSORS"] = bool(DATABASE_POOLER)
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+DATABASE_ROUTERS = ["archive.routers.PrimaryAndReplicas"]
+# A reader who has just written (any POST) reads from the primary for this long after, by a
+# cookie: long enough for the replicas to have caught up.
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "10"))
+# A replica that could not be reached is not tried again for this long: its reads go to the
+# primary meanwhile.
+REPLICA_RETRY_SECONDS = int(os.environ.get("REPLICA_RETRY_SECONDS", "10"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -334,3 +368,23 @@ SPECTACULAR_SETTINGS = {
         "UtteranceKind": "statements.models.Utterance.Kind",
     },
 }
+
+# The cache (archive/cache.py): Redis when REDIS_URL names one, shared by every worker and
+# machine; without it, each process's own memory. Facet counts and anonymous readers' pages of
+# searches are kept under the archive's version, so a change is never read stale.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "archive.cache.ForgivingRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "archive"),
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# Seconds anonymous readers' pages of searches, and searches' facet counts, are kept (0: neither
+# is kept).
+SEARCH_CACHE_SECONDS = int(os.environ.get("SEARCH_CACHE_SECONDS", "300"))

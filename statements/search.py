@@ -24,6 +24,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
+import hashlib
 import itertools
 import re
 import threading
@@ -31,7 +32,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import tantivy
-from django.db import connection
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections, router
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -161,11 +164,16 @@ def run(params: SearchParams, facets: Collection[str] | None = None) -> Results:
         return Results(sort=sort, notice=notice, facets=name_facets({}, params, wanted))
 
     searcher = search_index.searcher()
+    counted_key = _counts_key(params, wanted, named)
     filters = filter_queries(params, [id_ for ids in named.values() for id_ in ids])
     total, ids = find(searcher, words.query, filters, sort, params.page, params.page_size)
     if params.page > 1 and (params.page - 1) * params.page_size >= total:
         raise PageOutOfRange(f"There is no page {params.page}: this search has {total} results.")
-    counts = count_facets(searcher, words.query, filters, params, wanted)
+    counts = cache.get(counted_key) if settings.SEARCH_CACHE_SECONDS else None
+    if counts is None:
+        counts = count_facets(searcher, words.query, filters, params, wanted)
+        if settings.SEARCH_CACHE_SECONDS:
+            cache.set(counted_key, counts, settings.SEARCH_CACHE_SECONDS)
     utterances = fetch_hits(ids)
     return Results(
         hits=[Hit(u, snippet(u.text, words.marks)) for u in utterances],
@@ -181,6 +189,14 @@ def run(params: SearchParams, facets: Collection[str] | None = None) -> Results:
             else None
         ),
     )
+
+
+def _counts_key(params: SearchParams, wanted: Collection[str], named: Mapping) -> str:
+    """The key of a search's facet counts: what they depend on (not the page nor the order),
+    and the index as the searcher just opened it."""
+    asked = repr((replace(params, page=1, sort="", page_size=0), list(wanted), named))
+    named_key = "\n".join([search_index.searcher_version(), asked])
+    return f"facet-counts:{hashlib.sha256(named_key.encode()).hexdigest()}"
 
 
 def match_query(params: SearchParams) -> tantivy.Query | None:
@@ -440,6 +456,12 @@ SEGMENT_SIZE = 1_000_000
 Counts = dict[str, dict[str, int]]
 
 
+def reader():
+    """The database a search reads the record from: a read replica for an anonymous reader's
+    page, else the primary (archive.routers), as the ORM's reads are routed."""
+    return connections[router.db_for_read(Utterance)]
+
+
 def count_facets(
     searcher: tantivy.Searcher,
     words: tantivy.Query | None,
@@ -586,7 +608,7 @@ def _named(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, tuple[str, 
     names: dict[str, dict[str, tuple[str, str]]] = {name: {} for name in facets}
     if not parts:
         return names
-    with connection.cursor() as cursor:
+    with reader().cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         for facet, pk, slug, name, date, kind, location in cursor.fetchall():
             if facet == "meeting":
@@ -626,25 +648,26 @@ def fetch_hits(ids: Sequence[int]) -> list[Utterance]:
     """The page's utterances in order, each with its meeting and speaker, in one statement."""
     if not ids:
         return []
-    with connection.cursor() as cursor:
+    database = reader()
+    with database.cursor() as cursor:
         cursor.execute(HIT_SQL, [list(ids)])
         found = {}
         for row in cursor.fetchall():
-            utterance, meeting, speaker = _split(row)
+            utterance, meeting, speaker = _split(row, database.alias)
             utterance.meeting, utterance.speaker = meeting, speaker
             utterance.held_role = row[-1]  # the role the speaker held that day
             found[utterance.pk] = utterance
     return [found[pk] for pk in ids if pk in found]
 
 
-def _split(row: tuple) -> list:
+def _split(row: tuple, alias: str) -> list:
     """A row of HIT_SQL as the utterance, its meeting and its speaker (none for a label that
     names no one)."""
     made, start = [], 0
     for model, columns in HIT_COLUMNS.items():
         values = row[start : start + len(columns)]
         start += len(columns)
-        made.append(None if values[0] is None else model.from_db(connection.alias, columns, values))
+        made.append(None if values[0] is None else model.from_db(alias, columns, values))
     return made
 
 
@@ -876,9 +899,10 @@ NAMES_KEY_SQL = """
 
 def names() -> Names:
     """The speakers' names, built again only when speakers or aliases changed."""
-    with connection.cursor() as cursor:
+    database = reader()
+    with database.cursor() as cursor:
         cursor.execute(NAMES_KEY_SQL)
-        key = (connection.settings_dict["NAME"], *cursor.fetchone())
+        key = (database.settings_dict["NAME"], *cursor.fetchone())
         with _NamesCache.lock:
             if _NamesCache.key == key and _NamesCache.names is not None:
                 return _NamesCache.names
@@ -970,7 +994,7 @@ def suggest_spelling(
                 typed[folded] = word
     if not typed:
         return None
-    with connection.cursor() as cursor:
+    with reader().cursor() as cursor:
         cursor.execute(SPELLING_SQL, [list(typed), SIMILAR])
         candidates: dict[str, list[str]] = {}
         for word, candidate in cursor.fetchall():

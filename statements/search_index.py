@@ -218,6 +218,15 @@ def version() -> str:
     return f"{directory}:{_stamp(directory)}"
 
 
+def searcher_version() -> str:
+    """The version of the index as this process's searcher() last opened it (the index it
+    searches is that one or a later one): the key of a cache of what that searcher counted."""
+    directory = path()
+    with _Open.lock:
+        opened = _Open.indexes.get((os.getpid(), directory))
+    return f"{directory}:{opened[1] if opened else 0}"
+
+
 def _index(directory: Path) -> tantivy.Index:
     directory.mkdir(parents=True, exist_ok=True)
     index = tantivy.Index(SCHEMA, str(directory), reuse=True)
