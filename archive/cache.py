@@ -18,8 +18,9 @@ from archive.routers import PIN_COOKIE
 
 log = logging.getLogger(__name__)
 
-# The pages kept: the search page (and the archive at a glance) and the API's search.
-KEPT_PATHS = {"/", "/api/search"}
+# The pages kept: the search page (and the archive at a glance), the API's search, and the lists
+# that count over the whole archive (every speaker's turns: half a second at 160,000 utterances).
+KEPT_PATHS = {"/", "/api/search", "/speakers/", "/topics/", "/places/", "/meetings/"}
 # Tells whether a page came from the cache (hit) or was made and kept (miss).
 CACHE_HEADER = "X-Archive-Cache"
 

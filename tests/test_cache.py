@@ -61,6 +61,15 @@ def test_an_anonymous_search_page_is_made_once_then_kept(client, archive):
     assert other[CACHE_HEADER] == "miss"
 
 
+@pytest.mark.parametrize("path", ["/speakers/", "/topics/", "/places/", "/meetings/"])
+def test_the_lists_that_count_over_the_archive_are_kept_until_it_changes(client, archive, path):
+    assert client.get(path)[CACHE_HEADER] == "miss"
+    assert client.get(path)[CACHE_HEADER] == "hit"
+    meeting = Meeting.objects.order_by("pk").first()
+    meeting.save()  # a change to the archive: its version moves
+    assert client.get(path)[CACHE_HEADER] == "miss"
+
+
 def test_nobody_reads_a_stale_search_after_an_upload(client, archive, editor_client):
     before = client.get("/", {"q": "fentanyl"})
     assert client.get("/", {"q": "fentanyl"})[CACHE_HEADER] == "hit"
