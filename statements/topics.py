@@ -181,8 +181,11 @@ class Rules:
             for topic in topics
         )
 
-    def match(self, text: str, day: dt.date | None = None, word_count: int | None = None):
-        """The themes this text is about, on this day: a list of `Match`."""
+    def match(
+        self, text: str, day: dt.date | None = None, word_count: int | None = None
+    ) -> list[Match]:
+        """The themes this text is about, on this day (its length counted by `words` unless
+        `word_count` is given, as ingest counted it)."""
         if self.empty:
             return []
         said = words(text)

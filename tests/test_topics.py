@@ -311,3 +311,28 @@ def test_coverage_counts_the_archive_turns_of_forty_words_with_a_theme(tmp_path,
     out = io.StringIO()
     Command(stdout=out).coverage()
     assert f"of the archive's {long_turns:,} turns of 40 words" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_a_term_it_cannot_read_and_retags_on_save(client, theme):
+    from django.contrib.auth.models import Permission, User
+
+    user = User.objects.create_user("editor", password="long-enough-passphrase", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="statements"))
+    client.force_login(user)
+    (utterance,) = transcript("The weather and fentanyl.")
+    url = f"/admin/statements/topic/{theme.pk}/change/"
+    form = {
+        "name": theme.name,
+        "slug": theme.slug,
+        "description": "",
+        "terms": "weather\nsanction* @2024-13-01..",
+        "exclusions": "",
+        "min_mentions": 2,
+    }
+    response = client.post(url, form)
+    assert response.status_code == 200
+    assert "2024-13-01 is not a date (YYYY-MM-DD)" in response.content.decode()
+    response = client.post(url, {**form, "terms": "weather @2024-01-01.."})
+    assert response.status_code == 302
+    assert utterance.taggings.get(topic=theme).matched == ["weather"]

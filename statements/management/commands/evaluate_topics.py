@@ -125,8 +125,10 @@ class Command(BaseCommand):
         labels = [label for label in labels if label["split"] in halves]
         if not labels:
             raise CommandError(f"No labels of the {' or '.join(halves)} half.")
-        rules = Rules.from_topics(Topic.objects.all()) if options["rules"] == "database" else None
-        rules = rules or file_rules()
+        if options["rules"] == "database":
+            rules = Rules.from_topics(Topic.objects.all())
+        else:
+            rules = file_rules()
         turns = corpus.turns({label["file"] for label in labels})
         places = gazetteer()
         for half in halves:
