@@ -293,6 +293,30 @@ def test_evaluate_topics_reports_each_half_on_labelled_corpus_turns(tmp_path):
     assert re.search(r"^Places: precision [\d.]+, recall [\d.]+", report, re.M)
 
 
+@pytest.mark.skipif(
+    not (CORPUS / "transcripts.tar.xz").is_file(),
+    reason="the shared corpus (../shared/corpus/transcripts.tar.xz) is absent",
+)
+def test_evaluate_topics_reports_the_final_set_apart(tmp_path):
+    labels = Path(settings.BASE_DIR) / "tests" / "fixtures" / "topics" / "labels.jsonl"
+    some = tmp_path / "labels.jsonl"
+    lines = labels.read_text().splitlines()
+    picked = [
+        next(line for line in lines if f'"split": "{split}"' in line)
+        for split in ("dev", "heldout", "final")
+    ]
+    some.write_text("\n".join(picked) + "\n")
+    out = io.StringIO()
+    call_command("evaluate_topics", labels=some, no_coverage=True, stdout=out)
+    report = out.getvalue()
+    assert report.count("== ") == 3
+    assert "== final set: never looked at while tuning" in report
+    out = io.StringIO()
+    call_command("evaluate_topics", labels=some, split="both", no_coverage=True, stdout=out)
+    assert out.getvalue().count("== ") == 2
+    assert "== final set" not in out.getvalue()
+
+
 def test_evaluate_topics_skips_without_the_corpus(settings, tmp_path):
     settings.SHARED_CORPUS = tmp_path
     out = io.StringIO()

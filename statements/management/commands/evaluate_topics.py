@@ -7,8 +7,8 @@ statements/data/topics.json (`--rules database`: the archive's own) and by
 `gazetteer().about()`. No database is needed for that; coverage, the share of the archive's
 turns of 40 words or more that have a theme, is read from the database when there is one.
 
-The two halves are reported apart: the dev half is what the rules were tuned on, the held-out
-half was never looked at while tuning.
+The sets are reported apart: the rules were tuned on the dev half and then on the held-out half
+too; the final set was never looked at while tuning.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from statements.topics import Rules, Theme, evaluate, parse_term
 LABELS = settings.BASE_DIR / "tests" / "fixtures" / "topics" / "labels.jsonl"
 HALVES = {
     "dev": "dev half: the rules were tuned on these turns",
-    "heldout": "held-out half: never looked at while tuning",
+    "heldout": "held-out half: evaluated once, then tuned on too",
+    "final": "final set: never looked at while tuning, evaluated once the rules were frozen",
 }
 # Coverage counts turns of this many words or more.
 SUBSTANTIVE = 40
@@ -93,7 +94,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--labels", type=Path, default=LABELS)
         parser.add_argument(
-            "--split", choices=["dev", "heldout", "both"], default="both", help="Which half."
+            "--split",
+            choices=["dev", "heldout", "final", "both", "all"],
+            default="all",
+            help="Which set: both is dev and heldout, all adds final.",
         )
         parser.add_argument(
             "--texts", type=Path, help="The corpus unpacked (faster than reading its tarball)."
@@ -121,7 +125,9 @@ class Command(BaseCommand):
             for line in options["labels"].read_text(encoding="utf-8").splitlines()
             if line.strip()
         ]
-        halves = ["dev", "heldout"] if options["split"] == "both" else [options["split"]]
+        halves = {"both": ["dev", "heldout"], "all": list(HALVES)}.get(
+            options["split"], [options["split"]]
+        )
         labels = [label for label in labels if label["split"] in halves]
         if not labels:
             raise CommandError(f"No labels of the {' or '.join(halves)} half.")
