@@ -32,6 +32,7 @@ from statements.models import (
     Upload,
     Utterance,
 )
+from statements.topics import RuleError, parse_term
 
 admin.site.site_header = "Diplomatic Statements Archive"
 admin.site.site_title = "Archive admin"
@@ -78,7 +79,25 @@ class TopicForm(forms.ModelForm):
 
     class Meta:
         model = Topic
-        fields = ["name", "slug", "description", "terms", "exclusions", "min_mentions"]
+        fields = ["name", "slug", "description", "terms", "exclusions", "min_mentions", "alone"]
+
+    def _clean_rules(self, name: str) -> list[str]:
+        lines = self.cleaned_data.get(name) or []
+        errors = []
+        for line in lines:
+            try:
+                parse_term(line)
+            except RuleError as error:
+                errors.append(str(error))
+        if errors:
+            raise forms.ValidationError(errors)
+        return lines
+
+    def clean_terms(self):
+        return self._clean_rules("terms")
+
+    def clean_exclusions(self):
+        return self._clean_rules("exclusions")
 
 
 @admin.register(Topic)

@@ -369,7 +369,8 @@ class SpeakerAlias(models.Model):
 
 
 class Topic(models.Model):
-    """A subject of diplomacy, with the rules that tag utterances with it (see topics.py)."""
+    """A theme of diplomacy (statements/data/themes.json), with the rules that tag utterances
+    with it (see topics.py)."""
 
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
@@ -378,21 +379,28 @@ class Topic(models.Model):
         models.CharField(max_length=100),
         default=list,
         blank=True,
-        help_text="Words and phrases that tag an utterance with this topic, one per line. "
-        "Each is matched in all its forms, accents or not; quote a phrase to keep its words "
-        'together ("arms trafficking").',
+        help_text="Words and phrases that tag an utterance with this theme, one per line, matched "
+        "as whole words, accents or not: a word matches only itself (list its other forms, or "
+        "end it with * for every word it begins: sanction*); a phrase's words must be adjacent. "
+        "@2022-02-24.. (or @..2021-01-20, or both dates) limits a term to utterances of those "
+        "days.",
     )
     exclusions = ArrayField(
         models.CharField(max_length=100),
         default=list,
         blank=True,
-        help_text="Phrases that keep the rules from tagging an utterance that contains them, "
-        "one per line.",
+        help_text="Phrases, one per line, written as terms are, that mask this theme's terms "
+        "where they occur (“nuclear weapons” keeps “weapons” from counting there).",
     )
     min_mentions = models.PositiveSmallIntegerField(
         default=2,
         help_text="How many times an utterance of 150 words or more must mention the terms to "
-        "be tagged; in a shorter one, one mention is enough.",
+        "be tagged, one more every 400 words beyond; in a shorter one, one mention is enough.",
+    )
+    alone = models.BooleanField(
+        default=False,
+        help_text="Tag only utterances that no other theme's rules tag (a procedural theme, "
+        "such as the business of a briefing).",
     )
 
     objects = CountedByUtterancesQuerySet.as_manager()
@@ -450,8 +458,8 @@ class Utterance(models.Model):
     word_count = models.PositiveIntegerField(default=0)
     # The words of the text, and the speaker's id and the year as lexemes of their own
     # (`SpeakerLexeme`, `YearLexeme`): PostgreSQL computes it again whenever the text, the speaker
-    # or the date changes. Topic tagging reads it; search reads the search index
-    # (statements/search_index.py), and the vector has no index since migration 0026.
+    # or the date changes. Search reads the search index (statements/search_index.py) and theme
+    # tagging the text (statements/topics.py); the vector has no index since migration 0026.
     search_vector = models.GeneratedField(
         expression=SearchVector("text", config=SEARCH_CONFIG)
         + SpeakerLexeme("speaker_id")

@@ -1,4 +1,4 @@
-"""The registry, topics and places of statements/data, seeded into a new archive once.
+"""The registry, themes and places of statements/data, seeded into a new archive once.
 
 They were seeded by migrations (0002, 0006, 0021), which run on every new database, including
 one a dump is about to be loaded into: `loaddata` then updated the rows it held and left the
@@ -17,6 +17,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.text import slugify
 
+from statements import topics
 from statements.models import (
     Office,
     OfficeTerm,
@@ -26,6 +27,8 @@ from statements.models import (
     SpeakerAlias,
     SpeakerRole,
     Topic,
+    TopicOverride,
+    Utterance,
 )
 from statements.place_tags import add_places
 from statements.speakers import label_key
@@ -33,14 +36,16 @@ from statements.speakers import label_key
 DATA = Path(__file__).resolve().parent / "data"
 
 
-def seed() -> list[str]:
-    """Seed the data sets not yet seeded; their names."""
+def seed(notes: list[str] | None = None) -> list[str]:
+    """Seed the data sets not yet seeded; their names. What a data set's seeding did that an
+    admin should know is added to `notes`."""
+    notes = notes if notes is not None else []
     done = []
-    for name, apply in (("registry", _registry), ("topics", _topics), ("places", add_places)):
+    for name, apply in (("registry", _registry), ("themes", _themes), ("places", _places)):
         with transaction.atomic():
             _, new = Seeding.objects.get_or_create(name=name)
             if new:
-                apply()
+                apply(notes)
                 done.append(name)
     return done
 
@@ -49,7 +54,7 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def _registry() -> None:
+def _registry(notes: list[str]) -> None:
     """Publishers, people with their dated roles and labels, and offices with their holders'
     terms (data/registry.json)."""
     data = json.loads((DATA / "registry.json").read_text(encoding="utf-8"))
@@ -114,15 +119,73 @@ def _person(person: dict) -> Speaker:
     return speaker
 
 
-def _topics() -> None:
-    for topic in json.loads((DATA / "topics.json").read_text(encoding="utf-8")):
+# The 23 topics seeded before the themes (data set "topics", by their slugs): an archive that
+# has them moves to the themes when the "themes" data set is seeded. Topics an admin made are
+# kept.
+OLD_TOPICS = (
+    "fentanyl-and-synthetic-drugs",
+    "arms-trafficking",
+    "migration-and-the-border",
+    "human-smuggling-and-trafficking-in-persons",
+    "organized-crime-and-security-cooperation",
+    "financial-crime-and-money-laundering",
+    "trade-and-supply-chains",
+    "semiconductors-and-technology",
+    "investment",
+    "energy-and-climate",
+    "corruption-and-rule-of-law",
+    "human-rights-and-press-freedom",
+    "public-health",
+    "labour",
+    "central-america-and-root-causes",
+    "russia-and-ukraine",
+    "venezuela",
+    "haiti",
+    "china",
+    "middle-east",
+    "democracy-and-elections",
+    "education-and-exchanges",
+    "visas-and-consular-affairs",
+)
+
+
+def themes() -> list[dict]:
+    """The themes of data/themes.json, each with its rules from data/topics.json."""
+    described = json.loads((DATA / "themes.json").read_text(encoding="utf-8"))["themes"]
+    rules = json.loads((DATA / "topics.json").read_text(encoding="utf-8"))["rules"]
+    return [{**theme, **rules.get(theme["slug"], {})} for theme in described]
+
+
+def _places(notes: list[str]) -> None:
+    """A Place row for every place of the gazetteer (statements/place_tags.py)."""
+    add_places()
+
+
+def _themes(notes: list[str]) -> None:
+    """The themes and their rules, in place of the old topics, whose taggings and corrections
+    go with them; then every utterance tagged with the themes."""
+    wanted = themes()
+    old = Topic.objects.filter(slug__in=OLD_TOPICS).exclude(slug__in=[t["slug"] for t in wanted])
+    if old.exists():
+        corrections = TopicOverride.objects.filter(topic__in=old).count()
+        removed = old.count()
+        old.delete()
+        notes.append(
+            f"Removed {removed} old topics with their taggings, and {corrections} editors' "
+            "corrections of them."
+        )
+    for theme in wanted:
         Topic.objects.get_or_create(
-            slug=slugify(topic["name"]),
+            slug=theme["slug"],
             defaults={
-                "name": topic["name"],
-                "description": topic["description"],
-                "terms": topic["terms"],
-                "exclusions": topic.get("exclude", []),
-                "min_mentions": topic.get("min_mentions", 2),
+                "name": theme["name"],
+                "description": theme["description"],
+                "terms": theme.get("terms", []),
+                "exclusions": theme.get("exclude", []),
+                "min_mentions": theme.get("min_mentions", 2),
+                "alone": theme.get("alone", False),
             },
         )
+    if Utterance.objects.exists():
+        count = topics.retag()
+        notes.append(f"Tagged the archive with the themes: {count} taggings.")

@@ -65,7 +65,7 @@ def query(database: str, sql: str) -> list[tuple]:
 def test_pg_dump_and_pg_restore_give_the_archive_back_whole(seeded, scratch_database, tmp_path):
     for path in sample_paths():
         ingest(path.read_text(encoding="utf-8"), sample_info(path))
-    Topic.objects.filter(slug="haiti").delete()
+    Topic.objects.filter(slug="energy").delete()
     dump = tmp_path / "archive.dump"
     source = connection.settings_dict["NAME"]
     run("pg_dump", "--format=custom", "--no-owner", f"--file={dump}", database=source)
@@ -86,7 +86,7 @@ def test_pg_dump_and_pg_restore_give_the_archive_back_whole(seeded, scratch_data
         "WHERE search_vector @@ archive_query('fentanyl')",
     )
     assert found == 34
-    assert query(scratch_database, "SELECT slug FROM statements_topic WHERE slug = 'haiti'") == []
+    assert query(scratch_database, "SELECT slug FROM statements_topic WHERE slug = 'energy'") == []
     # And the restored archive is one the app runs on: migrations all applied, seeding recorded.
     result = run(sys.executable, "manage.py", "seed", database=scratch_database)
     assert "Already seeded." in result.stdout
@@ -97,7 +97,7 @@ def test_pg_dump_and_pg_restore_give_the_archive_back_whole(seeded, scratch_data
 def test_a_deleted_seeded_topic_stays_deleted_through_dumpdata_and_loaddata(
     scratch_database, tmp_path
 ):
-    Topic.objects.filter(slug="haiti").delete()
+    Topic.objects.filter(slug="energy").delete()
     topics = Topic.objects.count()
     assert Seeding.objects.count() == 3
     dump = tmp_path / "archive.json"
@@ -116,7 +116,7 @@ def test_a_deleted_seeded_topic_stays_deleted_through_dumpdata_and_loaddata(
     run(sys.executable, "manage.py", "loaddata", str(dump), database=scratch_database)
     result = run(sys.executable, "manage.py", "seed", database=scratch_database)
     assert "Already seeded." in result.stdout
-    assert query(scratch_database, "SELECT slug FROM statements_topic WHERE slug = 'haiti'") == []
+    assert query(scratch_database, "SELECT slug FROM statements_topic WHERE slug = 'energy'") == []
     assert query(scratch_database, "SELECT count(*) FROM statements_topic") == [(topics,)]
 
 
@@ -124,8 +124,8 @@ def test_a_deleted_seeded_topic_stays_deleted_through_dumpdata_and_loaddata(
 def test_a_new_archive_is_seeded_once_and_never_again():
     Seeding.objects.all().delete()
     Topic.objects.all().delete()
-    assert seed() == ["registry", "topics", "places"]
-    assert Topic.objects.count() == 23
-    Topic.objects.filter(slug="haiti").delete()
+    assert seed() == ["registry", "themes", "places"]
+    assert Topic.objects.count() == 35
+    Topic.objects.filter(slug="energy").delete()
     assert seed() == []
-    assert Topic.objects.count() == 22
+    assert Topic.objects.count() == 34

@@ -22,7 +22,7 @@ def public_pages() -> list[str]:
     meeting = Meeting.objects.get(kind="interview")
     utterance = Utterance.objects.filter(meeting=meeting).first()
     speaker = Speaker.objects.get(name="Antony J. Blinken")
-    topic = Topic.objects.get(slug="arms-trafficking")
+    topic = Topic.objects.get(slug="drugs")
     return [
         "/",
         "/?q=fentanyl",

@@ -24,11 +24,11 @@ from tests.topic_labels import (
 
 THEMES = Path(settings.BASE_DIR) / "statements" / "data" / "themes.json"
 CORPUS = Path(settings.SHARED_CORPUS)
-# Each half holds at least this many labelled turns.
-AT_LEAST = {"dev": 230, "heldout": 230}
+# Each split holds at least this many labelled turns.
+AT_LEAST = {"dev": 230, "heldout": 230, "final": 230}
 
 
-def test_every_half_has_its_labels():
+def test_every_split_has_its_labels():
     counts = Counter(label.split for label in load_labels())
     assert set(counts) <= set(SPLITS)
     for split, least in AT_LEAST.items():
@@ -36,7 +36,7 @@ def test_every_half_has_its_labels():
     assert len(load_labels("dev")) == counts["dev"]
 
 
-def test_a_split_is_one_of_the_halves():
+def test_a_split_is_one_of_the_three():
     with pytest.raises(ValueError):
         load_labels("test")
 
@@ -59,12 +59,16 @@ def test_extra_places_are_used():
     assert set(extra_places()) <= used
 
 
-def test_halves_are_split_by_transcript():
-    halves = defaultdict(set)
-    for label in load_labels():
-        halves[label.file].add(label.split)
-        assert label.split == split_of(label.file), label.file
-    assert all(len(splits) == 1 for splits in halves.values())
+def test_splits_share_no_transcript():
+    labels = load_labels()
+    splits = defaultdict(set)
+    for label in labels:
+        splits[label.file].add(label.split)
+        assert label.split == split_of(label.file, labels), label.file
+    assert all(len(held) == 1 for held in splits.values())
+    files = {split: {label.file for label in load_labels(split)} for split in SPLITS}
+    assert not files["dev"] & files["heldout"]
+    assert not files["final"] & (files["dev"] | files["heldout"])
 
 
 def test_a_turn_is_labelled_once_and_a_transcript_gives_two_at_most():

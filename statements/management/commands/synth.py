@@ -296,10 +296,10 @@ class Chain:
 
 def topic_terms() -> dict[str, list[str]]:
     """Each topic's one-word terms, from the shipped rules: what a meeting on it talks about."""
-    rules = json.loads(TOPICS_FILE.read_text(encoding="utf-8"))
+    rules = json.loads(TOPICS_FILE.read_text(encoding="utf-8"))["rules"]
     return {
-        rule["name"]: [term for term in rule["terms"] if " " not in term and term.isalpha()]
-        for rule in rules
+        slug: [term for term in rule["terms"] if " " not in term and term.isalpha()]
+        for slug, rule in rules.items()
     }
 
 
