@@ -79,8 +79,11 @@ def home(request):
         "title": "Search",
     }
     if results is not None:
-        places = PlaceTagging.objects.places_by_utterance([h.utterance.pk for h in results.hits])
+        shown = [hit.utterance.pk for hit in results.hits]
+        topics = Tagging.objects.topics_by_utterance(shown)
+        places = PlaceTagging.objects.places_by_utterance(shown)
         for hit in results.hits:
+            hit.utterance.topic_list = topics.get(hit.utterance.pk, [])
             hit.utterance.place_list = places.get(hit.utterance.pk, [])
         context["facets"] = [results.facets[name] for name in LISTED_FACETS]
         context["active_filters"] = _chips(filterset, results)

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from statements.ingest import MeetingInfo, ingest
-from statements.models import Meeting
+from statements.models import Meeting, Utterance
 
 pytestmark = pytest.mark.django_db
 
@@ -294,3 +294,19 @@ def test_a_facet_page_refuses_what_it_cannot_show(client, archive):
     assert client.get("/search/facets/colour/").status_code == 404
     assert client.get("/search/facets/speaker/?year=1066").status_code == 400
     assert client.get("/search/facets/speaker/?page=99").status_code == 400
+
+
+def test_each_hit_shows_its_topics_and_places_as_links(client, archive):
+    page = client.get("/", {"q": "fentanyl"}).content.decode()
+    hits = page.split('<li class="hit">')[1:]
+    assert hits
+    for hit in hits:
+        # The hit's own utterance, by its permalink, and the topics and places it is tagged with.
+        path = re.search(r'class="permalink" href="([^"?]+)', hit).group(1)
+        slug, sequence = path.strip("/").split("/")[1:]
+        utterance = Utterance.objects.get(meeting__slug=slug, sequence=sequence)
+        for topic in utterance.topics.all():
+            assert f'href="{topic.get_absolute_url()}"' in hit
+        for place in utterance.places.all():
+            assert f'href="{place.get_absolute_url()}"' in hit
+    assert any('aria-label="Topics"' in hit for hit in hits)
