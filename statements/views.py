@@ -555,33 +555,42 @@ def _search_for(params: dict[str, list[str]], facets: list[str]) -> search_.Resu
 
 def topic(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
-    results = _search_for({"topic": [topic.slug]}, ["year", "speaker", "meeting"])
+    return render(
+        request, "statements/topic.html", {"topic": topic, **_filed_under("topic", topic.slug)}
+    )
+
+
+def _filed_under(name: str, slug: str) -> dict:
+    """What a topic's or a place's page shows of the utterances filed under it, all from one
+    search's exact facets: how many, by year, who says them most, the meetings where they come up
+    most (with their share of each meeting's turns), and the other of the two facets' top values
+    (a topic's places, a place's topics)."""
+    other = "place" if name == "topic" else "topic"
+    results = _search_for({name: [slug]}, ["year", "speaker", "meeting", other])
     facets = results.facets
     speakers = Speaker.objects.in_bulk(
         [v.value for v in facets["speaker"].values], field_name="slug"
     )
     for value in facets["speaker"].values:
         speakers[value.value].turns = value.count
-    # The meetings where it comes up most, by the facet's exact counts.
-    on_topic = {v.value: v.count for v in facets["meeting"].values[:10]}
-    listed = Meeting.objects.listed().in_bulk(list(on_topic), field_name="slug")
+    counts = {v.value: v.count for v in facets["meeting"].values[:10]}
+    listed = Meeting.objects.listed().in_bulk(list(counts), field_name="slug")
     meetings = sorted(
-        listed.values(), key=lambda m: (-on_topic[m.slug], -m.date.toordinal(), m.title)
+        listed.values(), key=lambda m: (-counts[m.slug], -m.date.toordinal(), m.title)
     )
     for meeting in meetings:
-        meeting.on_topic = on_topic[meeting.slug]
-        meeting.share = round(100 * meeting.on_topic / meeting.turns) if meeting.turns else 0
-    return render(
-        request,
-        "statements/topic.html",
-        {
-            "topic": topic,
-            "total": results.total,
-            "years": _year_chart(facets["year"]),
-            "speakers": [speakers[v.value] for v in facets["speaker"].values][:10],
-            "meetings": meetings,
-        },
-    )
+        meeting.matching = counts[meeting.slug]
+        meeting.share = round(100 * meeting.matching / meeting.turns) if meeting.turns else 0
+    return {
+        "filter": name,
+        "slug": slug,
+        "total": results.total,
+        "years": _year_chart(facets["year"]),
+        "speakers": [speakers[v.value] for v in facets["speaker"].values][:10],
+        "meetings": meetings,
+        "other": other,
+        "others": facets[other].values[:10],
+    }
 
 
 def meetings(request):
@@ -695,32 +704,12 @@ def place(request, slug):
     """A place: how much the archive speaks of it, when, who and in which meetings, and the
     forms of its name that the gazetteer finds."""
     place = get_object_or_404(Place, slug=slug)
-    results = _search_for({"place": [place.slug]}, ["year", "speaker", "meeting", "topic"])
-    facets = results.facets
-    speakers = Speaker.objects.in_bulk(
-        [v.value for v in facets["speaker"].values], field_name="slug"
-    )
-    for value in facets["speaker"].values:
-        speakers[value.value].turns = value.count
-    about = {v.value: v.count for v in facets["meeting"].values[:10]}
-    listed = Meeting.objects.listed().in_bulk(list(about), field_name="slug")
-    meetings = sorted(listed.values(), key=lambda m: (-about[m.slug], -m.date.toordinal(), m.title))
-    for meeting in meetings:
-        meeting.about_it = about[meeting.slug]
-        meeting.share = round(100 * meeting.about_it / meeting.turns) if meeting.turns else 0
-    return render(
-        request,
-        "statements/place.html",
-        {
-            "place": place,
-            "found_as": gazetteer().by_slug.get(place.slug),
-            "total": results.total,
-            "years": _year_chart(facets["year"]),
-            "speakers": [speakers[v.value] for v in facets["speaker"].values][:10],
-            "meetings": meetings,
-            "topics": facets["topic"].values[:10],
-        },
-    )
+    context = {
+        "place": place,
+        "found_as": gazetteer().by_slug.get(place.slug),
+        **_filed_under("place", place.slug),
+    }
+    return render(request, "statements/place.html", context)
 
 
 def places(request):
