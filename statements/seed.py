@@ -17,7 +17,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.text import slugify
 
-from statements import topics
+from statements import place_tags, topics
 from statements.models import (
     Office,
     OfficeTerm,
@@ -157,8 +157,12 @@ def themes() -> list[dict]:
 
 
 def _places(notes: list[str]) -> None:
-    """A Place row for every place of the gazetteer (statements/place_tags.py)."""
+    """A Place row for every place of the gazetteer (statements/place_tags.py); then, in an
+    archive that already holds utterances, every utterance tagged with its places."""
     add_places()
+    if Utterance.objects.exists():
+        changed = place_tags.retag()
+        notes.append(f"Tagged the archive with its places: {changed:,} taggings.")
 
 
 def _themes(notes: list[str]) -> None:

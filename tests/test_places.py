@@ -258,3 +258,23 @@ def test_a_meeting_page_lists_the_places_its_turns_speak_of(client, places_archi
 def test_the_place_facet_opens_whole(client, places_archive):
     page = client.get("/search/facets/place/?place=mexico").content.decode()
     assert 'value="north-korea"' in page and 'value="mexico"' in page
+
+
+@pytest.mark.django_db
+def test_seeding_the_places_into_an_archive_that_has_utterances_tags_them():
+    from statements.models import Seeding
+    from statements.seed import seed
+
+    ingest(
+        "SECRETARY BLINKEN: We spoke with Mexico and South Korea today.\n",
+        MeetingInfo(title="Remarks", date=dt.date(2024, 5, 1)),
+    )
+    # An archive from before places: no Place rows, no taggings, the data set not yet seeded.
+    Seeding.objects.filter(name="places").delete()
+    Place.objects.all().delete()
+    assert not PlaceTagging.objects.exists()
+    notes: list[str] = []
+    assert seed(notes) == ["places"]
+    tagged = set(PlaceTagging.objects.values_list("place__slug", flat=True))
+    assert tagged == {"mexico", "south-korea"}
+    assert notes == ["Tagged the archive with its places: 2 taggings."]
