@@ -32,7 +32,13 @@ from statements import exports, serializers
 from statements import search as search_
 from statements.api_protocol import Refused, refuse
 from statements.citations import plain_citation
-from statements.filters import MAX_FACET_LIMIT, MeetingFilter, SpeakerFilter, UtteranceFilter
+from statements.filters import (
+    MAX_FACET_LIMIT,
+    MeetingFilter,
+    SpeakerFilter,
+    UtteranceFilter,
+    page_size_field,
+)
 from statements.markup import render_snippet
 from statements.models import (
     Meeting,
@@ -73,16 +79,7 @@ class ListForm(forms.Form):
             for kind in ("invalid", "min_value", "max_value")
         },
     )
-    page_size = forms.IntegerField(
-        min_value=1,
-        max_value=MAX_PAGE_SIZE,
-        required=False,
-        error_messages={
-            kind: f"The results a page (page_size) must be a whole number from 1 to "
-            f"{MAX_PAGE_SIZE}."
-            for kind in ("invalid", "min_value", "max_value")
-        },
-    )
+    page_size = page_size_field()
 
 
 def page_link(request: HttpRequest, page: int | None) -> str | None:
@@ -433,15 +430,7 @@ class TopicList(APIView):
         unknown = unknown_parameters(request, set())
         if unknown:
             return refuse(unknown)
-        counts = dict(
-            Tagging.objects.order_by()
-            .values_list("topic")
-            .annotate(n=Count("*"))
-            .values_list("topic", "n")
-        )
-        topics = list(Topic.objects.order_by("name"))
-        for topic in topics:
-            topic.turns = counts.get(topic.pk, 0)
+        topics = list(Topic.objects.with_turns())
         data = serializers.TopicSerializer(topics, many=True, context=context_for(request)).data
         return Response({"count": len(topics), "results": data})
 

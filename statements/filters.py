@@ -73,9 +73,9 @@ def months_range(year: int, month: int) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-class SearchForm(forms.Form):
-    # For /api/search: how many results a page, how many values a long facet lists.
-    page_size = forms.IntegerField(
+def page_size_field() -> forms.IntegerField:
+    """How many results a page (`page_size`), for the API's search and its lists alike."""
+    return forms.IntegerField(
         min_value=1,
         max_value=MAX_PAGE_SIZE,
         required=False,
@@ -85,6 +85,11 @@ class SearchForm(forms.Form):
             for kind in ("invalid", "min_value", "max_value")
         },
     )
+
+
+class SearchForm(forms.Form):
+    # For /api/search: how many results a page, how many values a long facet lists.
+    page_size = page_size_field()
     facet_limit = forms.IntegerField(
         min_value=1,
         max_value=MAX_FACET_LIMIT,

@@ -67,6 +67,20 @@ class CountedByUtterancesQuerySet(models.QuerySet):
         )
 
 
+class TopicQuerySet(CountedByUtterancesQuerySet):
+    def with_turns(self) -> models.QuerySet:
+        """Each topic with its number of utterances (`turns`), by name: the taggings counted by
+        the (topic, utterance) index, a topic at a time."""
+        turns = (
+            Tagging.objects.filter(topic=models.OuterRef("pk"))
+            .order_by()
+            .values("topic")
+            .annotate(n=models.Count("*"))
+            .values("n")
+        )
+        return self.annotate(turns=Coalesce(models.Subquery(turns), 0)).order_by("name")
+
+
 # A meeting's transcript, kept with it, is as long as all its utterances together: lists, results
 # and facet labels never need it.
 BULKY_MEETING_FIELDS = ("raw_text", "header", "trailer")
@@ -403,7 +417,7 @@ class Topic(models.Model):
         "such as the business of a briefing).",
     )
 
-    objects = CountedByUtterancesQuerySet.as_manager()
+    objects = TopicQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -732,16 +732,7 @@ PLACE_KINDS = (
 
 
 def topics(request):
-    counts = dict(
-        Tagging.objects.order_by()
-        .values_list("topic")
-        .annotate(n=Count("*"))
-        .values_list("topic", "n")
-    )
-    listed = list(Topic.objects.order_by("name"))
-    for topic in listed:
-        topic.turns = counts.get(topic.pk, 0)
-    return render(request, "statements/topics.html", {"topics": listed})
+    return render(request, "statements/topics.html", {"topics": Topic.objects.with_turns()})
 
 
 # The facets whose every value a page of their own lists ("and N more" leads there), a page of
