@@ -430,7 +430,7 @@ class TopicList(APIView):
         unknown = unknown_parameters(request, set())
         if unknown:
             return refuse(unknown)
-        topics = list(Topic.objects.with_turns())
+        topics = Topic.objects.with_turns()
         data = serializers.TopicSerializer(topics, many=True, context=context_for(request)).data
         return Response({"count": len(topics), "results": data})
 
