@@ -71,7 +71,9 @@ def test_csl_json_is_a_speech_reference_managers_read(quote):
     }
     assert item["accessed"] == {"date-parts": [[2026, 1, 15]]}
     assert item["URL"] == PERMALINK
-    assert item["note"] == f"Turn {quote.sequence}. An official transcript"
+    assert item["note"] == (
+        f"Turn {quote.sequence}. Published by U.S. Department of State (official transcript)"
+    )
     assert item["genre"] == meeting.get_kind_display()
 
 

@@ -26,7 +26,7 @@ def lima(archive):
             kind="statement",
             location="Lima, Peru",
             source_url="https://www.Example.org/remarks/lima",
-            publisher="state",
+            publisher="whitehouse",
         ),
     ).meeting
 
@@ -174,7 +174,8 @@ def test_the_meetings_list_filters_by_kind_year_place_participant_and_source(cli
     assert listed(kind="statement") == {lima.slug}
     assert listed(year="2019") == {lima.slug}
     assert listed(place="Lima, Peru") == {lima.slug}
-    assert listed(source="state") == {lima.slug}
+    assert listed(source="whitehouse") == {lima.slug}
+    assert listed(source="state") == everything - {lima.slug}  # the samples
     garland = set(
         Meeting.objects.filter(utterances__speaker__slug="merrick-b-garland").values_list(
             "slug", flat=True
@@ -189,6 +190,7 @@ def test_the_meetings_list_filters_by_kind_year_place_participant_and_source(cli
     assert title(page).startswith("Statements in Lima, Peru · ")
     assert '<option value="statement" selected>' in body
     assert '<option value="state">U.S. Department of State</option>' in body
+    assert '<option value="whitehouse">The White House</option>' in body
     assert '<option value="2019">2019 (1)</option>' in body
 
 
